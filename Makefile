@@ -1,0 +1,76 @@
+# spate: non-recursive build. `make` builds bin/spate; `make test` runs the
+# CUnit suites; `make test-san` runs them under ASan+UBSan; `make bench`
+# measures speed; `make demo` runs the default experiment and draws figures.
+# `make deps` installs missing Debian packages (and does nothing otherwise).
+
+CC      ?= cc
+PKGS    := gsl libcjson sqlite3
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CPPFLAGS += -Isim -Ipolicies -Iworkloads -DSPATE_VERSION='"$(VERSION)"' \
+	    -D_POSIX_C_SOURCE=200809L
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter -fno-math-errno \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lcjson -lsqlite3) -lz -lm
+TESTLIBS := -lcunit
+
+B ?= build
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard policies/*.c) $(wildcard workloads/*.c)
+TEST_SRC := $(wildcard tests/test_*.c) tests/testutil.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
+
+all: bin/spate
+
+bin/spate: $(B)/sim/main.o $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/spate-tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TESTLIBS)
+
+$(B)/spate-bench: $(B)/tests/bench.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/sim/main.d $(B)/tests/bench.d
+
+# --- tests -----------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory $(B)/spate-tests bin/spate
+	$(B)/spate-tests
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+test-san: deps
+	@$(MAKE) --no-print-directory B=build-san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build-san/spate-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 SPATE_TEST_QUICK=1 build-san/spate-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory $(B)/spate-bench
+	$(B)/spate-bench
+
+# --- the main job ----------------------------------------------------------
+demo: deps bin/spate
+	bin/spate run experiments/demo.json --db results/demo.db
+	plots/demo.sh results/demo.db results
+
+# --- set-up ----------------------------------------------------------------
+DEBS := build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 \
+	libcjson-dev libcunit1-dev zlib1g-dev gnuplot-nox
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all test test-san bench demo deps clean

@@ -1,0 +1,90 @@
+/*
+ * policy: the interface every scaling policy implements.
+ *
+ * A policy is a const struct of function pointers with a name and a parameter
+ * table; it is listed in policies/registry.c and chosen by name at run time.
+ * Each decision interval the autoscaler passes a view of every function of
+ * the graph (graph-aware policies need them all) and the monitor; the policy
+ * writes one decision per function. It never sees engine structures or the
+ * simulator's ground truth: replica counts by state (what a control plane
+ * knows) and monitored, scrape-delayed metrics only.
+ * Parameters are per function: the engine resolves the JSON (global policy
+ * params overridden by a function's own) into params[fn][i], ordered like
+ * the policy's param table.
+ * Ownership: the state returned by init belongs to the policy and is released
+ * by fini; views, monitors and params belong to the engine.
+ */
+#ifndef SPATE_POLICY_H
+#define SPATE_POLICY_H
+
+#include <stddef.h>
+
+#include "monitor.h"
+#include "param.h"
+
+struct err;
+
+struct fn_view {
+	const char *name;
+	int managed;            /* 0: the policy must leave it alone */
+	int min_replicas, max_replicas;
+	int target;             /* replicas it is scaled to now (spec.replicas) */
+	int ready, pending, draining;
+	int concurrency;        /* slots per replica */
+	double memory_mb;
+	int partitions;         /* partitions of the topics feeding it; 0 if none */
+	int nparents, nchildren;
+	const int *parents, *children;   /* function indices */
+};
+
+struct scale_view {
+	double now;
+	int nfn;
+	const struct fn_view *fn;   /* [nfn] */
+	const struct mon *mon;
+};
+
+#define POLICY_MAX_OBSERVED 12
+
+struct policy_obs {
+	const char *name;   /* a string literal */
+	double value;
+};
+
+struct scale_decision {
+	int desired;        /* replicas wanted; < 0 means keep the current target */
+	char reason[200];   /* short, human-readable, says which rule fired */
+	struct policy_obs observed[POLICY_MAX_OBSERVED];
+	int nobserved;
+};
+
+struct policy_ctx {
+	int nfn;
+	const struct fn_view *fn;                /* structure, as at the start */
+	const union param_val *const *params;    /* params[fn][i] */
+	double interval;                         /* seconds between decisions */
+};
+
+struct policy {
+	const char *name;
+	const char *help;
+	const struct param_def *params;
+	size_t nparams;
+	double interval_s;   /* default decision interval of the real system */
+	/* Returns the policy's state (may be any non-NULL pointer), or NULL and e. */
+	void *(*init)(const struct policy_ctx *ctx, struct err *e);
+	/* Fills out[0..v->nfn). out[] arrives with desired = -1, no reason. */
+	void (*decide)(void *state, const struct scale_view *v,
+		       struct scale_decision *out);
+	void (*fini)(void *state);
+};
+
+/* Appends an observed value to d (ignored past POLICY_MAX_OBSERVED). */
+void policy_observe(struct scale_decision *d, const char *name, double value);
+
+/* The registry (policies/registry.c): the i-th shipped policy, or NULL past
+ * the end; and lookup by name (NULL when unknown). */
+const struct policy *policy_at(size_t i);
+const struct policy *policy_find(const char *name);
+
+#endif

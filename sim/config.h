@@ -1,0 +1,126 @@
+/*
+ * config: an experiment file (JSON) loaded, validated and resolved.
+ *
+ * config_load reads the file, applies --set overrides, checks every key
+ * against the schema (an unknown key is an error with a "did you mean"),
+ * checks types and ranges, resolves names (functions, policies, workloads),
+ * validates the DAG, and fills in every default. The resolved document, with
+ * all defaults present, is kept as canonical JSON; its hash identifies the
+ * configuration in the results. cJSON is used only inside config.c.
+ * Errors are ERR_INPUT and name the place: "path/to/file.json:LINE:COL: ..."
+ * for syntax, "file.json: functions[1].service.mean: must be > 0, got -2"
+ * for values.
+ * Relative file paths in a config (a workload's "path", an empirical
+ * distribution's "file") resolve against the directory of the config file.
+ * Ownership: everything reachable from a struct config belongs to it and is
+ * released by config_free.
+ */
+#ifndef SPATE_CONFIG_H
+#define SPATE_CONFIG_H
+
+#include <stdint.h>
+
+#include "param.h"
+
+struct dist;
+struct err;
+struct policy;
+struct workload;
+
+enum key_mode { KEYS_HASH, KEYS_ROUND_ROBIN };
+enum cold_mode { COLD_DELAY, COLD_FIRST_REQUEST };
+enum on_full { FULL_DROP, FULL_BLOCK };
+enum edge_mode { EDGES_BROADCAST, EDGES_BRANCH };
+enum cost_model { COST_GB_SECOND, COST_REPLICA_HOUR };
+
+struct cfg_source {
+	char *topic;
+	int partitions;
+	enum key_mode keys;
+	const struct workload *workload;
+	union param_val *workload_params;     /* [workload->nparams] */
+	double time_scale;      /* trace times are multiplied by this */
+	double rate_scale;      /* >1 replicates arrivals, <1 thins them */
+	int *targets;           /* entry functions it invokes (indices) */
+	int ntargets;
+	/* connector */
+	int batch_max;          /* records released together at most */
+	double batch_wait_s;    /* max wait for a batch to fill; 0 = none */
+	int max_inflight;       /* per partition; 0 = unlimited */
+};
+
+struct cfg_edge {
+	int to;                 /* function index */
+	double p;               /* branch probability (broadcast: 1) */
+};
+
+struct cfg_function {
+	char *name;
+	struct dist *service;
+	struct dist *cold_start;    /* NULL: no cold start */
+	enum cold_mode cold_mode;
+	struct dist *outputs;       /* outputs per input; NULL = exactly 1 */
+	int concurrency;            /* slots per replica */
+	double memory_mb;
+	double keep_alive_s;        /* INFINITY: replicas never idle out */
+	int min_replicas, max_replicas, initial_replicas;
+	long queue_capacity;        /* -1: unbounded */
+	enum on_full on_full;
+	int on_demand;              /* a message finding no free slot starts a
+				       replica at once (Lambda/OpenWhisk) */
+	int managed;                /* the autoscaler may change it */
+	enum edge_mode edge_mode;
+	struct cfg_edge *edges;
+	int nedges;
+	union param_val *policy_params;   /* [policy->nparams] */
+};
+
+struct cfg_cost {
+	enum cost_model model;
+	double usd_per_gb_s;        /* AWS Lambda x86: 0.0000166667 */
+	double usd_per_request;     /* AWS Lambda: 0.20 per million */
+	double usd_per_replica_hour;
+	int bill_execution;         /* 1: GB-s of execution time (Lambda);
+				       0: GB-s of replica lifetime */
+};
+
+struct config {
+	char *path;                 /* file it came from ("<string>" in tests) */
+	char *experiment;
+	uint64_t seed;
+	int replication;
+	char *rng_type;             /* GSL generator name */
+	double duration_s;          /* INFINITY: until sources end and drain */
+	double warmup_s;            /* latencies of jobs arriving earlier are
+				       not recorded */
+	struct cfg_source *sources;
+	int nsources;
+	struct cfg_function *functions;
+	int nfunctions;
+	const struct policy *policy;
+	double decision_interval_s;
+	double actuation_delay_s;
+	double scrape_interval_s;
+	double monitor_retention_s;
+	struct cfg_cost cost;
+	double slo_latency_s;       /* 0: no SLO */
+	double timeline_interval_s; /* 0: no timeline */
+	char *resolved_json;        /* canonical, defaults filled in */
+	char hash[17];              /* FNV-1a 64 of resolved_json, hex */
+};
+
+/* Loads path, applying overrides "json.path=value" (value is JSON, or a bare
+ * string when it does not parse as JSON; paths like functions[1].max_replicas
+ * or functions.infer.max_replicas). NULL and e on any error. */
+struct config *config_load(const char *path, const char *const *sets,
+			   int nsets, struct err *e);
+/* The same from text in memory; `name` stands for the file in messages;
+ * relative paths resolve against the current directory. */
+struct config *config_parse(const char *text, const char *name,
+			    const char *const *sets, int nsets, struct err *e);
+void config_free(struct config *c);
+
+/* Index of the function called name, or -1. */
+int config_function_index(const struct config *c, const char *name);
+
+#endif

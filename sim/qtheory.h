@@ -1,0 +1,25 @@
+/*
+ * qtheory: exact results of queueing theory, for validation tests and for
+ * queueing-model policies. Rates are per second, times in seconds.
+ * Functions return NAN when the system is unstable or arguments are invalid.
+ * Erlang B uses the stable recursion B(0)=1, B(k)=aB/(k+aB); Erlang C is
+ * derived from it, so large c (thousands of servers) is fine.
+ */
+#ifndef SPATE_QTHEORY_H
+#define SPATE_QTHEORY_H
+
+double qt_erlang_b(int c, double a);        /* blocking prob., a = lambda/mu */
+double qt_erlang_c(int c, double a);        /* P(wait) in M/M/c */
+double qt_mmc_wq(int c, double lambda, double mu);   /* mean wait in queue */
+double qt_mmc_w(int c, double lambda, double mu);    /* mean sojourn */
+/* P(Wq > t) in M/M/c FIFO */
+double qt_mmc_wait_tail(int c, double lambda, double mu, double t);
+/* Pollaczek-Khinchine: M/G/1 mean wait from the first two moments of S */
+double qt_mg1_wq(double lambda, double es, double es2);
+double qt_md1_wq(double lambda, double d);
+/* M/M/c/c: blocking probability (Erlang B) */
+double qt_mmcc_block(int c, double lambda, double mu);
+/* Tandem of M/M/c_i stations fed by Poisson lambda: mean end-to-end sojourn */
+double qt_jackson_tandem_w(int n, const int *c, double lambda, const double *mu);
+
+#endif

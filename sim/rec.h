@@ -1,0 +1,76 @@
+/*
+ * rec: results in SQLite.
+ *
+ * One database holds any number of runs. A run is written inside one
+ * transaction, opened by rec_run_begin and committed by rec_run_end, so a run
+ * killed at any point leaves nothing behind (SQLite's journal rolls it back
+ * on the next open). All inserts use prepared statements.
+ * Schema (documented in README.md; later issues add tables and columns):
+ *   runs(run_id INTEGER PRIMARY KEY, experiment, policy, seed, replication,
+ *        config_json, config_hash, spate_version, started_at, wall_s, events,
+ *        status)
+ *   timeline(run_id, t, function, pending, ready, busy, draining, queue_len,
+ *        inflight, arrival_rate, lag)
+ *   decisions(run_id, t, function, from_replicas, to_replicas, reason,
+ *        observed)          -- observed: a JSON object of the policy's inputs
+ *   latency_hist(run_id, scope, lo, hi, count)   -- scope 'e2e' or a function
+ *   summary(run_id, scope, metric, value)
+ * Ownership: rec_open's result is closed with rec_close; strings passed in are
+ * copied by SQLite.
+ */
+#ifndef SPATE_REC_H
+#define SPATE_REC_H
+
+#include <stdint.h>
+
+struct err;
+struct hist;
+struct rec;
+
+struct rec_run {
+	const char *experiment;
+	const char *policy;
+	uint64_t seed;
+	int replication;
+	const char *config_json;
+	const char *config_hash;
+	const char *spate_version;
+	const char *started_at;   /* ISO 8601, UTC */
+};
+
+struct rec_timeline_row {
+	double t;
+	const char *function;
+	int pending, ready, busy, draining;
+	long queue_len, inflight;
+	double arrival_rate;
+	long lag;
+};
+
+/* Opens (creating if needed) the database and its schema, creating the
+ * parent directory if missing. NULL and e (ERR_INPUT for a path that cannot
+ * be opened or written, with SQLite's message) on failure. */
+struct rec *rec_open(const char *path, struct err *e);
+void rec_close(struct rec *r);
+
+/* Begins the run's transaction and inserts its runs row (status 'running').
+ * Returns 0 and *run_id, or -1 and e. */
+int rec_run_begin(struct rec *r, const struct rec_run *info, int64_t *run_id,
+		  struct err *e);
+int rec_timeline(struct rec *r, int64_t run_id,
+		 const struct rec_timeline_row *row, struct err *e);
+int rec_decision(struct rec *r, int64_t run_id, double t, const char *function,
+		 int from, int to, const char *reason, const char *observed_json,
+		 struct err *e);
+/* One row per non-empty bucket of h. */
+int rec_latency_hist(struct rec *r, int64_t run_id, const char *scope,
+		     const struct hist *h, struct err *e);
+int rec_summary(struct rec *r, int64_t run_id, const char *scope,
+		const char *metric, double value, struct err *e);
+/* Sets wall_s, events and status, and commits. */
+int rec_run_end(struct rec *r, int64_t run_id, double wall_s, uint64_t events,
+		const char *status, struct err *e);
+/* Rolls the open run back (nothing of it remains). */
+void rec_run_abort(struct rec *r);
+
+#endif
