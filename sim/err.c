@@ -27,7 +27,17 @@ void err_prefix(struct err *e, const char *fmt, ...)
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
+	size_t n = strlen(head);
+	if (n > sizeof e->msg - 3)
+		n = sizeof e->msg - 3;
+	memcpy(e->msg, head, n);
+	memcpy(e->msg + n, ": ", 2);
+	n += 2;
+	size_t rest = strlen(old);
+	if (rest > sizeof e->msg - 1 - n)
+		rest = sizeof e->msg - 1 - n;
+	memcpy(e->msg + n, old, rest);
+	e->msg[n + rest] = '\0';
 }
 
 void err_clear(struct err *e)

@@ -1,0 +1,106 @@
+/*
+ * qtheory: closed-form queueing results (see qtheory.h).
+ *
+ * Design: Erlang B comes from the recursion B(k) = a B(k-1) / (k + a B(k-1)),
+ * which stays in (0, 1] at every step, so c in the thousands neither
+ * overflows (as a^c / c! would) nor cancels; everything M/M/c is derived from
+ * it. GSL has no Erlang functions and the rest is a line of arithmetic each.
+ * Invariant: every function checks its arguments first and answers NAN for
+ * c < 1, negative or non-finite rates and moments, and rho >= 1 wherever a
+ * steady state is needed, so a NAN never hides behind a plausible number.
+ * Access pattern: validation tests and policies sizing replicas, a few calls
+ * per decision; clarity over speed (Erlang B is O(c)).
+ */
+#include "qtheory.h"
+
+#include <math.h>
+#include <stddef.h>
+
+static int rate_ok(double r)
+{
+	return isfinite(r) && r >= 0;
+}
+
+double qt_erlang_b(int c, double a)
+{
+	if (c < 1 || !rate_ok(a))
+		return NAN;
+	double b = 1;
+	for (int k = 1; k <= c; k++)
+		b = a * b / (k + a * b);
+	return b;
+}
+
+double qt_erlang_c(int c, double a)
+{
+	if (c < 1 || !rate_ok(a) || a >= c)
+		return NAN;
+	double rho = a / c;
+	double b = qt_erlang_b(c, a);
+	return b / (1 - rho * (1 - b));
+}
+
+/* Arguments of an M/M/c queue that has a steady state. */
+static int mmc_ok(int c, double lambda, double mu)
+{
+	return c >= 1 && rate_ok(lambda) && rate_ok(mu) && mu > 0 &&
+	       lambda < c * mu;
+}
+
+double qt_mmc_wq(int c, double lambda, double mu)
+{
+	if (!mmc_ok(c, lambda, mu))
+		return NAN;
+	return qt_erlang_c(c, lambda / mu) / (c * mu - lambda);
+}
+
+double qt_mmc_w(int c, double lambda, double mu)
+{
+	return qt_mmc_wq(c, lambda, mu) + 1 / mu;
+}
+
+double qt_mmc_wait_tail(int c, double lambda, double mu, double t)
+{
+	if (!mmc_ok(c, lambda, mu) || isnan(t))
+		return NAN;
+	if (t < 0)
+		return 1;   /* the wait is never negative */
+	return qt_erlang_c(c, lambda / mu) * exp(-(c * mu - lambda) * t);
+}
+
+double qt_mg1_wq(double lambda, double es, double es2)
+{
+	if (!rate_ok(lambda) || !rate_ok(es) || !rate_ok(es2))
+		return NAN;
+	/* E[S^2] >= E[S]^2 for any distribution; the slack absorbs rounding */
+	if (es2 < es * es * (1 - 1e-12))
+		return NAN;
+	double rho = lambda * es;
+	if (rho >= 1)
+		return NAN;
+	return lambda * es2 / (2 * (1 - rho));
+}
+
+double qt_md1_wq(double lambda, double d)
+{
+	return qt_mg1_wq(lambda, d, d * d);
+}
+
+double qt_mmcc_block(int c, double lambda, double mu)
+{
+	if (!rate_ok(lambda) || !rate_ok(mu) || mu <= 0)
+		return NAN;
+	return qt_erlang_b(c, lambda / mu);
+}
+
+double qt_jackson_tandem_w(int n, const int *c, double lambda, const double *mu)
+{
+	if (n < 1 || !c || !mu)
+		return NAN;
+	/* Burke: each stable station passes on a Poisson(lambda) stream, so the
+	 * stations are independent M/M/c_i queues at the same rate. */
+	double w = 0;
+	for (int i = 0; i < n; i++)
+		w += qt_mmc_w(c[i], lambda, mu[i]);
+	return w;
+}
