@@ -1,0 +1,18 @@
+/*
+ * policy: helpers shared by every scaling policy.
+ *
+ * A decision carries a fixed-size array of observed values so that recording
+ * it never allocates; extra values are dropped rather than overflowing,
+ * because a policy's inputs are diagnostics, not part of the decision.
+ */
+#include "policy.h"
+
+void policy_observe(struct scale_decision *d, const char *name, double value)
+{
+	if (!d || d->nobserved < 0 || d->nobserved >= POLICY_MAX_OBSERVED)
+		return;
+	d->observed[d->nobserved++] = (struct policy_obs){
+		.name = name,
+		.value = value,
+	};
+}

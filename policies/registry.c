@@ -1,0 +1,33 @@
+/*
+ * registry: the policies spate ships, in the order `spate policies` lists
+ * them. Adding a policy is one line here plus its own file; the array is
+ * const and scanned linearly (a handful of entries, looked up once per run).
+ */
+#include <string.h>
+
+#include "policy.h"
+
+/* Defined in their own files; declared here only, since nothing else may
+ * reach a policy except through the registry. */
+extern const struct policy policy_static;
+extern const struct policy policy_hpa;
+
+static const struct policy *const registry[] = {
+	&policy_static,
+	&policy_hpa,
+};
+
+const struct policy *policy_at(size_t i)
+{
+	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
+}
+
+const struct policy *policy_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
