@@ -50,11 +50,13 @@ test-san: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 SPATE_TEST_QUICK=1 build-san/spate-tests
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/spate-bench
-	$(B)/spate-bench
+	@$(MAKE) --no-print-directory $(B)/spate-bench bin/spate
+	$(B)/spate-bench $(BENCH_ARGS)
 
 # --- the main job ----------------------------------------------------------
-demo: deps bin/spate
+demo: deps
+	@$(MAKE) --no-print-directory bin/spate
+	rm -f results/demo.db
 	bin/spate run experiments/demo.json --db results/demo.db
 	plots/demo.sh results/demo.db results
 

@@ -96,11 +96,11 @@ static const struct param_def hpa_params[P_N] = {
 			"lag 10 (KEDA Kafka lagThreshold)",
 	},
 	[P_METRIC_WINDOW] = {
-		.name = "metric_window_s", .type = PARAM_NUM, .def = 60,
+		.name = "metric_window_s", .type = PARAM_NUM, .def = 15,
 		.min = 1, .max = 86400,
-		.help = "window of cpu/concurrency/rps averages; 60 s: metrics-server "
-			"(--metric-resolution 60 s flag default) and Prometheus-adapter "
-			"rate windows are 30-60 s",
+		.help = "window of cpu/concurrency/rps averages; 15 s: the "
+			"--metric-resolution of metrics-server's released manifests "
+			"(the flag's own default is 60 s)",
 	},
 	[P_TOLERANCE] = {
 		.name = "tolerance", .type = PARAM_NUM, .def = 0.1,

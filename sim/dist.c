@@ -422,7 +422,7 @@ double dist_sample(const struct dist *d, struct rng *r, double size)
 		x = d->a;
 		break;
 	case DIST_EXPONENTIAL:
-		x = gsl_ran_exponential(g, d->a);
+		x = rng_exp(r, d->a);
 		break;
 	case DIST_UNIFORM:
 		x = gsl_ran_flat(g, d->a, d->b);
@@ -431,7 +431,7 @@ double dist_sample(const struct dist *d, struct rng *r, double size)
 		if (d->a >= 0) {
 			/* At least half the mass is >= 0: fewer than 2 tries. */
 			do
-				x = d->a + gsl_ran_gaussian(g, d->b);
+				x = d->a + gsl_ran_gaussian_ziggurat(g, d->b);
 			while (x < 0);
 		} else {
 			/* Mostly negative: draw the tail beyond -mean directly. */
@@ -441,7 +441,10 @@ double dist_sample(const struct dist *d, struct rng *r, double size)
 		}
 		break;
 	case DIST_LOGNORMAL:
-		x = gsl_ran_lognormal(g, d->a, d->b);
+		/* GSL's lognormal sampler uses the polar method (a
+		 * rejection loop with log and sqrt); the ziggurat is ~3x
+		 * faster and the law is the same */
+		x = exp(d->a + d->b * gsl_ran_gaussian_ziggurat(g, 1.0));
 		break;
 	case DIST_GAMMA:
 		x = gsl_ran_gamma(g, d->a, d->b);

@@ -9,10 +9,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "err.h"
+#include "model.h"
+
 int test_quick(void)
 {
 	const char *q = getenv("SPATE_TEST_QUICK");
 	return q && *q && strcmp(q, "0") != 0;
+}
+
+struct model *test_run_json(const char *json, struct config **cfg)
+{
+	struct err e = { 0 };
+	*cfg = config_parse(json, "<test>", NULL, 0, &e);
+	if (!*cfg) {
+		fprintf(stderr, "\n  config: %s\n", e.msg);
+		CU_FAIL("config rejected");
+		return NULL;
+	}
+	struct model *m = model_new(*cfg, &e);
+	if (!m) {
+		fprintf(stderr, "\n  model: %s\n", e.msg);
+		CU_FAIL("model_new failed");
+		config_free(*cfg);
+		return NULL;
+	}
+	if (model_run(m, NULL, 0, NULL, NULL, &e) != 0) {
+		fprintf(stderr, "\n  run: %s\n", e.msg);
+		CU_FAIL("model_run failed");
+	}
+	return m;
+}
+
+void test_check_laws(const struct model *m)
+{
+	double a = model_metric(m, "e2e", "arrivals");
+	double c = model_metric(m, "e2e", "completions");
+	double d = model_metric(m, "e2e", "dropped");
+	double f = model_metric(m, "e2e", "in_flight_end");
+	T_NEAR(c + d + f, a, 0);
+	double L = model_metric(m, "e2e", "mean_in_system");
+	double X = model_metric(m, "e2e", "throughput");
+	double W = model_metric(m, "e2e", "mean");
+	if (f == 0 && d == 0)   /* exact when the run drained without loss */
+		T_NEAR(L, X * W, 1e-6 * L + 1e-12);
 }
 
 static int (*const suites[])(void) = {

@@ -16,6 +16,14 @@
 
 int test_quick(void);   /* 1 under SPATE_TEST_QUICK */
 
+struct config;
+struct model;
+/* Parses json, builds and runs the model to its end. Returns the model (free
+ * it and *cfg) or NULL after failing the current test with the message. */
+struct model *test_run_json(const char *json, struct config **cfg);
+/* Asserts conservation and Little's law on a finished, drained run. */
+void test_check_laws(const struct model *m);
+
 #define T_NEAR(actual, expected, tol)                                         \
 	do {                                                                  \
 		double t_a = (actual), t_e = (expected), t_t = (tol);         \

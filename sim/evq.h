@@ -1,0 +1,44 @@
+/*
+ * evq: the event calendar.
+ *
+ * Events are ordered by (time, insertion sequence): two events at the same
+ * time come out in the order they were pushed, so runs are deterministic.
+ * The heap holds 16-byte entries (time, sequence << 24 | pool slot); the
+ * payloads sit in a pool recycled through a free list, so the steady state
+ * allocates nothing per event. At most EVQ_MAX_PENDING events may be pending
+ * at once (a model keeps queued messages in FIFOs, not in the calendar, so
+ * pending events grow with busy slots and timers, not with backlog).
+ * Ownership: evq_new's result is freed with evq_free.
+ */
+#ifndef SPATE_EVQ_H
+#define SPATE_EVQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVQ_MAX_PENDING (1u << 24)
+
+struct ev {
+	uint32_t kind;
+	uint32_t a;
+	uint64_t b;
+};
+
+struct evq;
+
+struct evq *evq_new(void);          /* NULL on OOM */
+void evq_free(struct evq *q);
+
+/* Schedules *ev at time t. Returns 0, or -1 when memory runs out or
+ * EVQ_MAX_PENDING events are already pending. */
+int evq_push(struct evq *q, double t, const struct ev *ev);
+
+/* Removes the earliest event: returns 1 with *t and *ev filled, 0 when the
+ * calendar is empty. */
+int evq_pop(struct evq *q, double *t, struct ev *ev);
+
+size_t evq_len(const struct evq *q);
+/* Time of the earliest event, INFINITY when empty. */
+double evq_peek_time(const struct evq *q);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * spate: the command line.
+ *
+ *   spate run CONFIG.json [--db PATH] [--seed N] [--set path=value ...] [--quiet]
+ *   spate check CONFIG.json [--set path=value ...]
+ *   spate policies | spate workloads | spate version
+ *
+ * This is the only place that reads the wall clock (progress bar, wall_s,
+ * started_at) and handles signals; the model sees neither. Exit status: 0 on
+ * success, 2 on bad input (the message names the file and line or JSON path),
+ * 1 on internal errors, 130 when interrupted by SIGINT (the run is then
+ * recorded with status 'interrupted' and what it had).
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "model.h"
+#include "param.h"
+#include "policy.h"
+#include "rec.h"
+#include "workload.h"
+
+#ifndef SPATE_VERSION
+#define SPATE_VERSION "unknown"
+#endif
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: spate run CONFIG.json [--db PATH] [--seed N] [--set path=value ...] [--quiet]\n"
+		"       spate check CONFIG.json [--set path=value ...]\n"
+		"       spate policies\n"
+		"       spate workloads\n"
+		"       spate version\n");
+}
+
+struct progress {
+	double start, last;
+	int quiet, shown;
+};
+
+static int on_progress(void *ctx, double now, double end, uint64_t events)
+{
+	struct progress *p = ctx;
+	if (interrupted)
+		return 1;
+	if (p->quiet)
+		return 0;
+	double w = wall(), el = w - p->start;
+	if (el < 1.0 || w - p->last < 0.25)
+		return 0;
+	p->last = w;
+	p->shown = 1;
+	double rate = events / el;
+	if (isfinite(end) && end > 0) {
+		double frac = now / end;
+		int bar = (int)(frac * 30);
+		double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+		fprintf(stderr, "\r[%-30.*s] %5.1f%%  %.3g Mev/s  ETA %4.0fs ",
+			bar, "##############################", frac * 100,
+			rate / 1e6, eta);
+	} else {
+		fprintf(stderr, "\rsimulated %.0f s  %.3g Mev/s  %.0f s elapsed ",
+			now, rate / 1e6, el);
+	}
+	fflush(stderr);
+	return 0;
+}
+
+static int parse_common(int argc, char **argv, const char **cfgpath,
+			const char ***sets, int *nsets, const char **db,
+			int *quiet, struct err *e)
+{
+	*sets = calloc((size_t)argc + 1, sizeof **sets);
+	if (!*sets)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	static char seedbuf[64];
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--set") || !strcmp(a, "--db") || !strcmp(a, "--seed")) {
+			if (i + 1 >= argc)
+				return err_set(e, ERR_INPUT, "%s needs a value", a);
+			const char *v = argv[++i];
+			if (!strcmp(a, "--set")) {
+				(*sets)[(*nsets)++] = v;
+			} else if (!strcmp(a, "--db")) {
+				if (!db)
+					return err_set(e, ERR_INPUT, "--db is for `spate run`");
+				*db = v;
+			} else {
+				char *end;
+				unsigned long long s = strtoull(v, &end, 10);
+				if (!*v || *end || v[0] == '-')
+					return err_set(e, ERR_INPUT,
+						       "--seed: not a non-negative integer: '%s'", v);
+				snprintf(seedbuf, sizeof seedbuf, "seed=%llu", s);
+				(*sets)[(*nsets)++] = seedbuf;
+			}
+		} else if (!strcmp(a, "--quiet") && quiet) {
+			*quiet = 1;
+		} else if (a[0] == '-') {
+			return err_set(e, ERR_INPUT, "unknown option '%s'", a);
+		} else if (!*cfgpath) {
+			*cfgpath = a;
+		} else {
+			return err_set(e, ERR_INPUT, "unexpected argument '%s'", a);
+		}
+	}
+	if (!*cfgpath)
+		return err_set(e, ERR_INPUT, "missing CONFIG.json");
+	return 0;
+}
+
+static void print_summary(const struct config *c, const struct model *m,
+			  double wall_s)
+{
+	const char *scope, *metric;
+	double v;
+	printf("%s: policy %s, seed %llu, simulated %.1f s, %llu events in %.2f s (%.3g Mev/s)\n",
+	       c->experiment, c->policy->name, (unsigned long long)c->seed,
+	       model_now(m), (unsigned long long)model_events(m), wall_s,
+	       wall_s > 0 ? model_events(m) / wall_s / 1e6 : 0);
+	printf("%-16s %-20s %s\n", "scope", "metric", "value");
+	for (size_t i = 0; model_summary_row(m, i, &scope, &metric, &v); i++)
+		printf("%-16s %-20s %.6g\n", scope, metric, v);
+}
+
+static int cmd_run(int argc, char **argv, struct err *e)
+{
+	const char *cfgpath = NULL, *db = NULL, **sets = NULL;
+	int nsets = 0, quiet = 0, rc = -1;
+	struct config *c = NULL;
+	struct model *m = NULL;
+	struct rec *rec = NULL;
+	char dbbuf[4096];
+	if (parse_common(argc, argv, &cfgpath, &sets, &nsets, &db, &quiet, e))
+		goto out;
+	if (!(c = config_load(cfgpath, sets, nsets, e)))
+		goto out;
+	if (!db) {
+		snprintf(dbbuf, sizeof dbbuf, "results/%s.db", c->experiment);
+		db = dbbuf;
+	}
+	if (!(m = model_new(c, e)))
+		goto out;
+	if (!(rec = rec_open(db, e)))
+		goto out;
+	char started[32];
+	time_t now = time(NULL);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	struct rec_run info = {
+		.experiment = c->experiment,
+		.policy = c->policy->name,
+		.seed = c->seed,
+		.replication = c->replication,
+		.config_json = c->resolved_json,
+		.config_hash = c->hash,
+		.spate_version = SPATE_VERSION,
+		.started_at = started,
+	};
+	int64_t run_id;
+	if (rec_run_begin(rec, &info, &run_id, e) != 0)
+		goto out;
+	signal(SIGINT, on_sigint);
+	struct progress pr = { .start = wall(), .quiet = quiet };
+	pr.last = pr.start;
+	int st = model_run(m, rec, run_id, on_progress, &pr, e);
+	double wall_s = wall() - pr.start;
+	if (pr.shown)
+		fputc('\n', stderr);
+	if (st < 0) {
+		rec_run_abort(rec);
+		goto out;
+	}
+	const char *status = st == 1 ? "interrupted" : "done";
+	if (model_record(m, rec, run_id, e) != 0 ||
+	    rec_run_end(rec, run_id, wall_s, model_events(m), status, e) != 0) {
+		rec_run_abort(rec);
+		goto out;
+	}
+	if (!quiet)
+		print_summary(c, m, wall_s);
+	fprintf(stderr, "run %lld %s: %s\n", (long long)run_id, status, db);
+	rc = st == 1 ? 130 : 0;
+out:
+	rec_close(rec);
+	model_free(m);
+	config_free(c);
+	free(sets);
+	return rc;
+}
+
+static int cmd_check(int argc, char **argv, struct err *e)
+{
+	const char *cfgpath = NULL, **sets = NULL;
+	int nsets = 0, rc = -1;
+	struct config *c = NULL;
+	if (parse_common(argc, argv, &cfgpath, &sets, &nsets, NULL, NULL, e) == 0 &&
+	    (c = config_load(cfgpath, sets, nsets, e))) {
+		printf("%s\n", c->resolved_json);
+		rc = 0;
+	}
+	config_free(c);
+	free(sets);
+	return rc;
+}
+
+static void cmd_policies(void)
+{
+	const struct policy *p;
+	for (size_t i = 0; (p = policy_at(i)); i++) {
+		printf("%s (decision interval %g s)\n  %s\n", p->name,
+		       p->interval_s, p->help);
+		param_print_table(stdout, p->params, p->nparams);
+		printf("\n");
+	}
+}
+
+static void cmd_workloads(void)
+{
+	const struct workload *w;
+	for (size_t i = 0; (w = workload_at(i)); i++) {
+		printf("%s\n  %s\n", w->name, w->help);
+		param_print_table(stdout, w->params, w->nparams);
+		printf("\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct err e = { 0 };
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	int rc;
+	if (!strcmp(cmd, "run")) {
+		rc = cmd_run(argc, argv, &e);
+	} else if (!strcmp(cmd, "check")) {
+		rc = cmd_check(argc, argv, &e);
+	} else if (!strcmp(cmd, "policies")) {
+		cmd_policies();
+		rc = 0;
+	} else if (!strcmp(cmd, "workloads")) {
+		cmd_workloads();
+		rc = 0;
+	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("spate %s\n", SPATE_VERSION);
+		rc = 0;
+	} else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "spate: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "spate: %s\n", e.msg[0] ? e.msg : "failed");
+		return e.code == ERR_INPUT ? 2 : 1;
+	}
+	return rc;
+}

@@ -1,0 +1,1551 @@
+/*
+ * model: sources, connector, functions, replicas, monitor and autoscaler
+ * driven by one event calendar.
+ *
+ * Objects and how they link:
+ *  - a job is one message appended to a source topic; it lives until every
+ *    message derived from it (through the DAG) has finished, which is when
+ *    its end-to-end latency is taken. job.pending counts those messages.
+ *  - a msg is one invocation of one function for one job; it waits in the
+ *    function's FIFO queue, is served by a replica slot, then emits its
+ *    outputs to the children and is freed.
+ *  - jobs and msgs come from pools and are linked by index, so the steady
+ *    state allocates nothing; queued messages are in intrusive FIFOs, never in
+ *    the calendar, which holds only completions, timers and arrivals.
+ * Invariants:
+ *  - arrivals = completed + dropped + in system (jobs), at every instant.
+ *  - a replica slot is held from service start until every output of the
+ *    message was accepted downstream (backpressure holds it longer).
+ *  - time integrals (replica-seconds by state, busy slots, queue length) are
+ *    advanced by fn_account before any count changes.
+ *  - an event that refers to a replica carries its generation; a replica slot
+ *    reused after GONE has a new generation, so stale timers are ignored.
+ *  - a replica holds at most one pending keep-alive event; on expiry it is
+ *    re-armed if the replica was used since (DESIGN.md: no cancel/re-insert).
+ * Dispatch is join-the-idle-queue over the function's replicas (a central
+ * FIFO per function, lowest-numbered free replica first), which is what the
+ * M/M/c validation models and lets surplus replicas idle out.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoscaler.h"
+#include "config.h"
+#include "dist.h"
+#include "err.h"
+#include "evq.h"
+#include "hist.h"
+#include "monitor.h"
+#include "policy.h"
+#include "pool.h"
+#include "rec.h"
+#include "rng.h"
+#include "workload.h"
+
+#define NIL POOL_NIL
+
+enum ev_kind {
+	EV_ARRIVAL,   /* a = source */
+	EV_BATCH,     /* a = source, b = partition: batch wait elapsed */
+	EV_DONE,      /* a = msg: service finished */
+	EV_READY,     /* a = fn, b = replica | gen << 32: cold start over */
+	EV_KEEPALIVE, /* a = fn, b = replica | gen << 32 */
+	EV_SCRAPE,
+	EV_DECIDE,
+	EV_ACTUATE,   /* a = fn, b = target */
+	EV_TIMELINE,
+	EV_STOP,
+};
+
+enum rep_state { REP_PENDING, REP_READY, REP_DRAINING, REP_GONE };
+
+struct job {
+	double t_append;
+	double size;
+	uint64_t offset;
+	uint32_t pending;     /* derived messages not finished */
+	uint32_t entry_left;  /* entry invocations not finished (commit) */
+	uint32_t src, part;
+	uint32_t next;        /* partition FIFO while not dispatched */
+	uint8_t dropped, recorded;
+};
+
+struct msg {
+	double t_enq;
+	uint32_t job, fn;
+	uint32_t next;        /* queue / blocked list link */
+	uint32_t replica;     /* in service */
+	uint32_t holder;      /* msg whose slot waits for this one's admission */
+	uint32_t blocked;     /* own outputs not yet admitted downstream */
+	uint8_t entry;
+};
+
+struct replica {
+	double t_idle;        /* when busy last dropped to 0 */
+	uint32_t busy;
+	uint32_t gen;
+	uint8_t state;
+	uint8_t first;        /* first request not served yet (first_request) */
+	uint8_t ka_armed;
+};
+
+struct fifo {
+	uint32_t head, tail;
+	long len;
+};
+
+struct fn {
+	const struct cfg_function *cfg;
+	int idx;
+	struct replica *rep;
+	int nrep, caprep;
+	uint64_t *avail;      /* bit r: READY with a free slot */
+	int *freerep;         /* GONE slots, reused */
+	int nfreerep;
+	int n_pending, n_ready, n_draining, n_busy_rep;
+	int target;           /* replicas being reconciled to (pending + ready) */
+	int spec;             /* latest decided target, as the control plane
+				 stores it: ahead of `target` by the actuation
+				 delay; what policies see */
+	long busy_slots;
+	struct fifo queue, blocked;
+	int dispatching, redispatch;   /* reentrancy guard of fn_dispatch */
+	int *waiting_parts;   /* (src, part) pairs stalled on this fn, block mode */
+	int nwaiting, capwaiting;
+	/* integrals since t = 0 */
+	double t_acc;
+	double a_pending, a_ready, a_draining, a_idle, a_busy, a_queue;
+	/* counters */
+	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals;
+	uint64_t started, waited;   /* recorded jobs: service starts, of which
+				       queued first */
+	double latency_sum, wait_sum;
+	struct hist *lat;
+	struct rng *r_service, *r_cold, *r_outputs, *r_branch;
+	int *parents, nparents, *children, nchildren;
+	int partitions;       /* partitions of the sources feeding it */
+};
+
+struct part {
+	uint64_t log_end, released, next, committed;
+	uint32_t head, tail;  /* jobs appended, not dispatched */
+	uint32_t inflight;
+	uint8_t timer, waiting, pumping, repump;
+	uint8_t *done;        /* ring over [committed, next) */
+	uint64_t ring;        /* power of two */
+};
+
+struct source {
+	const struct cfg_source *cfg;
+	void *wl;
+	struct rng *r_arrivals, *r_scale;
+	struct part *parts;
+	uint64_t rr;          /* round-robin partition counter */
+	uint64_t appended, committed;
+	/* rate scaling: copies of the current original arrival, sorted */
+	struct arrival cur, ahead;
+	int have_ahead, exhausted;
+	double *copies;
+	size_t ncopies, icopy, capcopies;
+	struct arrival next;  /* the arrival scheduled next */
+	int scheduled;
+};
+
+struct srow {
+	const char *scope;
+	const char *metric;
+	double value;
+};
+
+struct model {
+	const struct config *cfg;
+	struct evq *q;
+	double now, end;
+	uint64_t events;
+	struct pool jobs, msgs;
+	struct fn *fn;
+	int nfn;
+	struct source *src;
+	int nsrc;
+	int sources_live;
+	/* jobs */
+	uint64_t arrivals, completed, dropped, in_system;
+	double t_sys, a_sys;        /* integral of jobs in system */
+	uint64_t slo_violations, recorded_done;
+	struct hist *e2e;
+	/* monitor, autoscaler */
+	struct mon *mon;
+	double *mon_values;
+	struct autoscaler *as;
+	struct fn_view *views;
+	struct scale_decision *decisions;
+	int quiet_rounds;
+	/* output */
+	struct rec *rec;
+	int64_t run_id;
+	struct err *err;
+	int failed, stop;
+	double tl_last;
+	struct srow *rows;
+	size_t nrows, caprows;
+	char **scopes;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int fail(struct model *m)
+{
+	m->failed = 1;
+	return -1;
+}
+
+static void at(struct model *m, double t, enum ev_kind kind, uint32_t a,
+	       uint64_t b)
+{
+	struct ev ev = { .kind = kind, .a = a, .b = b };
+	if (evq_push(m->q, t, &ev) != 0) {
+		err_set(m->err, ERR_INTERNAL,
+			"event calendar full or out of memory at t=%g", m->now);
+		fail(m);
+	}
+}
+
+static struct job *job_at(const struct model *m, uint32_t j)
+{
+	return pool_at(&m->jobs, j);
+}
+
+static struct msg *msg_at(const struct model *m, uint32_t i)
+{
+	return pool_at(&m->msgs, i);
+}
+
+static void fifo_push(struct model *m, struct fifo *f, uint32_t i)
+{
+	msg_at(m, i)->next = NIL;
+	if (f->len)
+		msg_at(m, f->tail)->next = i;
+	else
+		f->head = i;
+	f->tail = i;
+	f->len++;
+}
+
+static uint32_t fifo_pop(struct model *m, struct fifo *f)
+{
+	uint32_t i = f->head;
+	f->head = msg_at(m, i)->next;
+	f->len--;
+	return i;
+}
+
+static double draw_count(struct rng *r, double x)
+{
+	/* randomized rounding keeps the mean of a fractional count */
+	if (!(x > 0))
+		return 0;
+	double k = floor(x);
+	return k + (rng_uniform(r) < x - k ? 1 : 0);
+}
+
+/* ---------------------------------------------------------- accounting */
+
+static void fn_account(struct model *m, struct fn *f)
+{
+	double dt = m->now - f->t_acc;
+	if (dt <= 0)
+		return;
+	f->a_pending += f->n_pending * dt;
+	f->a_ready += f->n_ready * dt;
+	f->a_draining += f->n_draining * dt;
+	f->a_idle += (f->n_ready + f->n_draining - f->n_busy_rep) * dt;
+	f->a_busy += (double)f->busy_slots * dt;
+	f->a_queue += (double)f->queue.len * dt;
+	f->t_acc = m->now;
+}
+
+static void sys_account(struct model *m)
+{
+	m->a_sys += (double)m->in_system * (m->now - m->t_sys);
+	m->t_sys = m->now;
+}
+
+/* ------------------------------------------------------------ replicas */
+
+static void avail_set(struct fn *f, int r, int on)
+{
+	uint64_t bit = 1ull << (r & 63);
+	if (on)
+		f->avail[r >> 6] |= bit;
+	else
+		f->avail[r >> 6] &= ~bit;
+}
+
+static int avail_first(const struct fn *f)
+{
+	int words = (f->nrep + 63) >> 6;
+	for (int w = 0; w < words; w++)
+		if (f->avail[w])
+			return (w << 6) + __builtin_ctzll(f->avail[w]);
+	return -1;
+}
+
+static uint64_t rep_ref(const struct fn *f, int r)
+{
+	return (uint64_t)(uint32_t)r | (uint64_t)f->rep[r].gen << 32;
+}
+
+static int rep_alloc(struct model *m, struct fn *f)
+{
+	if (f->nfreerep)
+		return f->freerep[--f->nfreerep];
+	if (f->nrep == f->caprep) {
+		int cap = f->caprep ? f->caprep * 2 : 64;
+		struct replica *rep = realloc(f->rep, (size_t)cap * sizeof *rep);
+		int *fr = rep ? realloc(f->freerep, (size_t)cap * sizeof *fr) : NULL;
+		uint64_t *av = fr ? realloc(f->avail, (size_t)(cap / 64) * sizeof *av) : NULL;
+		if (rep)
+			f->rep = rep;
+		if (fr)
+			f->freerep = fr;
+		if (!av) {
+			err_set(m->err, ERR_INTERNAL, "out of memory (replicas of %s)",
+				f->cfg->name);
+			return fail(m);
+		}
+		memset(av + f->caprep / 64, 0, (size_t)(cap - f->caprep) / 64 * sizeof *av);
+		f->avail = av;
+		f->caprep = cap;
+	}
+	f->rep[f->nrep].gen = 0;
+	return f->nrep++;
+}
+
+static void arm_keepalive(struct model *m, struct fn *f, int r)
+{
+	struct replica *rp = &f->rep[r];
+	if (isinf(f->cfg->keep_alive_s) || rp->ka_armed)
+		return;
+	rp->ka_armed = 1;
+	at(m, rp->t_idle + f->cfg->keep_alive_s, EV_KEEPALIVE, (uint32_t)f->idx,
+	   rep_ref(f, r));
+}
+
+static void fn_dispatch(struct model *m, struct fn *f);
+
+static void rep_become_ready(struct model *m, struct fn *f, int r)
+{
+	struct replica *rp = &f->rep[r];
+	rp->state = REP_READY;
+	rp->t_idle = m->now;
+	f->n_ready++;
+	avail_set(f, r, 1);
+	arm_keepalive(m, f, r);
+}
+
+/* Starts one replica; cold-start delay mode makes it PENDING first. */
+static void rep_start(struct model *m, struct fn *f)
+{
+	int r = rep_alloc(m, f);
+	if (r < 0)
+		return;
+	struct replica *rp = &f->rep[r];
+	rp->busy = 0;
+	rp->ka_armed = 0;
+	rp->first = f->cfg->cold_start && f->cfg->cold_mode == COLD_FIRST_REQUEST;
+	if (f->cfg->cold_start && f->cfg->cold_mode == COLD_DELAY) {
+		rp->state = REP_PENDING;
+		f->n_pending++;
+		f->cold_starts++;
+		double d = dist_sample(f->cfg->cold_start, f->r_cold, 0);
+		at(m, m->now + d, EV_READY, (uint32_t)f->idx, rep_ref(f, r));
+	} else {
+		rep_become_ready(m, f, r);
+	}
+}
+
+static void rep_gone(struct fn *f, int r)
+{
+	struct replica *rp = &f->rep[r];
+	rp->state = REP_GONE;
+	rp->gen++;
+	avail_set(f, r, 0);
+	f->freerep[f->nfreerep++] = r;
+}
+
+/* Removes one replica: pending first, then idle ready (highest index: the
+ * least used under lowest-first dispatch), then drains a busy one.
+ * Returns 0 when nothing could be removed. */
+static int rep_remove_one(struct fn *f)
+{
+	for (int r = f->nrep - 1; r >= 0; r--)
+		if (f->rep[r].state == REP_PENDING) {
+			f->n_pending--;
+			rep_gone(f, r);
+			return 1;
+		}
+	for (int r = f->nrep - 1; r >= 0; r--)
+		if (f->rep[r].state == REP_READY && f->rep[r].busy == 0) {
+			f->n_ready--;
+			rep_gone(f, r);
+			return 1;
+		}
+	int best = -1;
+	for (int r = f->nrep - 1; r >= 0; r--)
+		if (f->rep[r].state == REP_READY &&
+		    (best < 0 || f->rep[r].busy < f->rep[best].busy))
+			best = r;
+	if (best < 0)
+		return 0;
+	f->rep[best].state = REP_DRAINING;
+	avail_set(f, best, 0);
+	f->n_ready--;
+	f->n_draining++;
+	return 1;
+}
+
+static void fn_scale_to(struct model *m, struct fn *f, int target)
+{
+	fn_account(m, f);
+	f->target = target;
+	int have = f->n_pending + f->n_ready;
+	while (have < target && !m->failed) {
+		rep_start(m, f);
+		have++;
+	}
+	while (have > target && rep_remove_one(f))
+		have--;
+	fn_dispatch(m, f);
+}
+
+/* ---------------------------------------------------------- jobs, msgs */
+
+static void job_finish(struct model *m, uint32_t j)
+{
+	struct job *jb = job_at(m, j);
+	sys_account(m);
+	m->in_system--;
+	if (jb->dropped) {
+		m->dropped++;
+	} else {
+		m->completed++;
+		if (jb->recorded) {
+			double lat = m->now - jb->t_append;
+			hist_add(m->e2e, lat);
+			m->recorded_done++;
+			if (m->cfg->slo_latency_s > 0 && lat > m->cfg->slo_latency_s)
+				m->slo_violations++;
+		}
+	}
+	pool_put(&m->jobs, j);
+	if (!m->sources_live && !m->in_system && isinf(m->end))
+		m->stop = 1;
+}
+
+static void job_release(struct model *m, uint32_t j)
+{
+	if (--job_at(m, j)->pending == 0)
+		job_finish(m, j);
+}
+
+static void part_commit(struct model *m, struct source *s, uint32_t p,
+			uint64_t offset);
+
+static void entry_done(struct model *m, uint32_t j)
+{
+	struct job *jb = job_at(m, j);
+	if (--jb->entry_left == 0)
+		part_commit(m, &m->src[jb->src], jb->part, jb->offset);
+}
+
+/* Room for one more message: a free slot with nobody queued, or queue space. */
+static int fn_has_room(const struct fn *f)
+{
+	long cap = f->cfg->queue_capacity;
+	if (cap < 0 || f->queue.len < cap)
+		return 1;
+	return f->queue.len == 0 && f->blocked.len == 0 && avail_first(f) >= 0;
+}
+
+static void msg_finish(struct model *m, uint32_t i);
+
+/* Offers a new message for job j to f. Returns 1 if it was admitted or
+ * dropped, 0 if it is blocked (then `holder` keeps its slot). */
+static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
+		    uint32_t holder)
+{
+	f->arrivals++;
+	f->tl_arrivals++;
+	if (!fn_has_room(f)) {
+		if (f->cfg->on_full == FULL_DROP || holder == NIL) {
+			f->drops++;
+			job_at(m, j)->dropped = 1;
+			if (entry)
+				entry_done(m, j);
+			job_release(m, j);
+			return 1;
+		}
+	}
+	uint32_t i = pool_get(&m->msgs);
+	if (i == NIL) {
+		err_set(m->err, ERR_INTERNAL, "out of memory (messages)");
+		fail(m);
+		return 1;
+	}
+	struct msg *ms = msg_at(m, i);
+	ms->t_enq = m->now;
+	ms->job = j;
+	ms->fn = (uint32_t)f->idx;
+	ms->entry = (uint8_t)entry;
+	ms->blocked = 0;
+	ms->holder = NIL;
+	fn_account(m, f);
+	if (!fn_has_room(f)) {
+		ms->holder = holder;
+		msg_at(m, holder)->blocked++;
+		fifo_push(m, &f->blocked, i);
+		return 0;
+	}
+	fifo_push(m, &f->queue, i);
+	if (f->cfg->on_demand) {
+		/* one new environment per message that no slot, free or
+		 * coming, will take */
+		long coming = (long)f->n_pending * f->cfg->concurrency;
+		if (avail_first(f) < 0 && f->queue.len > coming &&
+		    f->n_pending + f->n_ready < f->cfg->max_replicas) {
+			rep_start(m, f);
+			f->target = f->spec = f->n_pending + f->n_ready;
+		}
+	}
+	fn_dispatch(m, f);
+	return 1;
+}
+
+static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
+{
+	struct replica *rp = &f->rep[r];
+	struct msg *ms = msg_at(m, i);
+	if (rp->busy++ == 0)
+		f->n_busy_rep++;
+	f->busy_slots++;
+	if (rp->busy >= (uint32_t)f->cfg->concurrency)
+		avail_set(f, r, 0);
+	ms->replica = (uint32_t)r;
+	const struct job *jb = job_at(m, ms->job);
+	if (jb->recorded) {
+		f->started++;
+		if (m->now > ms->t_enq) {
+			f->waited++;
+			f->wait_sum += m->now - ms->t_enq;
+		}
+	}
+	double size = jb->size, d;
+	if (rp->first) {
+		rp->first = 0;
+		f->cold_starts++;
+		d = dist_sample(f->cfg->cold_start, f->r_cold, size);
+	} else {
+		d = dist_sample(f->cfg->service, f->r_service, size);
+	}
+	at(m, m->now + d, EV_DONE, i, 0);
+}
+
+static void pump_waiting(struct model *m, struct fn *f);
+static void fn_dispatch_once(struct model *m, struct fn *f);
+
+/* Admits blocked messages while there is queue space, releasing their
+ * holders' slots. */
+static void admit_blocked(struct model *m, struct fn *f)
+{
+	long cap = f->cfg->queue_capacity;
+	while (f->blocked.len && (cap < 0 || f->queue.len < cap)) {
+		uint32_t i = fifo_pop(m, &f->blocked);
+		struct msg *ms = msg_at(m, i);
+		ms->t_enq = m->now;
+		uint32_t h = ms->holder;
+		ms->holder = NIL;
+		fifo_push(m, &f->queue, i);
+		if (--msg_at(m, h)->blocked == 0)
+			msg_finish(m, h);
+	}
+}
+
+/* Starts queued work on free slots. Completing work can cascade (a drop
+ * commits an offset, which pumps the partition, which offers more work...);
+ * nested calls only flag the outer one to loop again, so the stack stays
+ * shallow however long the cascade. */
+static void fn_dispatch(struct model *m, struct fn *f)
+{
+	if (f->dispatching) {
+		f->redispatch = 1;
+		return;
+	}
+	f->dispatching = 1;
+	do {
+		f->redispatch = 0;
+		fn_dispatch_once(m, f);
+	} while (f->redispatch && !m->failed);
+	f->dispatching = 0;
+}
+
+static void fn_dispatch_once(struct model *m, struct fn *f)
+{
+	for (;;) {
+		int r = avail_first(f);
+		if (r < 0)
+			break;
+		if (!f->queue.len) {
+			if (!f->blocked.len)
+				break;
+			/* capacity 0: a blocked message goes straight in */
+			uint32_t i = fifo_pop(m, &f->blocked);
+			struct msg *ms = msg_at(m, i);
+			uint32_t h = ms->holder;
+			ms->holder = NIL;
+			ms->t_enq = m->now;
+			fn_account(m, f);
+			start_service(m, f, r, i);
+			if (--msg_at(m, h)->blocked == 0)
+				msg_finish(m, h);
+			continue;
+		}
+		fn_account(m, f);
+		start_service(m, f, r, fifo_pop(m, &f->queue));
+		admit_blocked(m, f);
+	}
+	admit_blocked(m, f);
+	if (f->nwaiting && fn_has_room(f))
+		pump_waiting(m, f);
+}
+
+static void rep_release_slot(struct model *m, struct fn *f, int r)
+{
+	struct replica *rp = &f->rep[r];
+	fn_account(m, f);
+	f->busy_slots--;
+	if (--rp->busy == 0) {
+		f->n_busy_rep--;
+		rp->t_idle = m->now;
+		if (rp->state == REP_DRAINING) {
+			f->n_draining--;
+			rep_gone(f, r);
+			return;
+		}
+		arm_keepalive(m, f, r);
+	}
+	if (rp->state == REP_READY)
+		avail_set(f, r, 1);
+}
+
+/* The message is done with its slot: all outputs admitted. */
+static void msg_finish(struct model *m, uint32_t i)
+{
+	struct msg *ms = msg_at(m, i);
+	struct fn *f = &m->fn[ms->fn];
+	uint32_t j = ms->job;
+	int entry = ms->entry;
+	rep_release_slot(m, f, (int)ms->replica);
+	pool_put(&m->msgs, i);
+	if (entry)
+		entry_done(m, j);
+	job_release(m, j);
+	fn_dispatch(m, f);
+}
+
+static void on_done(struct model *m, uint32_t i)
+{
+	struct msg *ms = msg_at(m, i);
+	struct fn *f = &m->fn[ms->fn];
+	struct job *jb = job_at(m, ms->job);
+	double lat = m->now - ms->t_enq;
+	f->completions++;
+	f->latency_sum += lat;
+	if (jb->recorded)
+		hist_add(f->lat, lat);
+	const struct cfg_function *c = f->cfg;
+	if (c->nedges) {
+		double k = c->outputs ? draw_count(f->r_outputs,
+				dist_sample(c->outputs, f->r_outputs, jb->size)) : 1;
+		uint32_t j = ms->job;
+		if (c->edge_mode == EDGES_BROADCAST)
+			jb->pending += (uint32_t)k * (uint32_t)c->nedges;
+		else
+			jb->pending += (uint32_t)k;
+		/* pending raised first, so the job cannot finish in between */
+		for (double n = 0; n < k && !m->failed; n++) {
+			if (c->edge_mode == EDGES_BROADCAST) {
+				for (int e = 0; e < c->nedges; e++)
+					fn_offer(m, &m->fn[c->edges[e].to], j, 0, i);
+			} else {
+				double u = rng_uniform(f->r_branch), acc = 0;
+				int e = 0;
+				for (; e < c->nedges - 1; e++) {
+					acc += c->edges[e].p;
+					if (u < acc)
+						break;
+				}
+				fn_offer(m, &m->fn[c->edges[e].to], j, 0, i);
+			}
+		}
+	}
+	if (msg_at(m, i)->blocked == 0)
+		msg_finish(m, i);
+}
+
+/* ----------------------------------------------------------- connector */
+
+static int ring_grow(struct model *m, struct part *p)
+{
+	uint64_t cap = p->ring ? p->ring * 2 : 64;
+	uint8_t *d = calloc(cap, 1);
+	if (!d) {
+		err_set(m->err, ERR_INTERNAL, "out of memory (offsets)");
+		return fail(m);
+	}
+	for (uint64_t o = p->committed; o < p->next; o++)
+		d[o & (cap - 1)] = p->done[o & (p->ring - 1)];
+	free(p->done);
+	p->done = d;
+	p->ring = cap;
+	return 0;
+}
+
+static void part_pump_once(struct model *m, struct source *s, uint32_t pi);
+
+/* Same reentrancy rule as fn_dispatch. */
+static void part_pump(struct model *m, struct source *s, uint32_t pi)
+{
+	struct part *p = &s->parts[pi];
+	if (p->pumping) {
+		p->repump = 1;
+		return;
+	}
+	p->pumping = 1;
+	do {
+		p->repump = 0;
+		part_pump_once(m, s, pi);
+	} while (p->repump && !m->failed);
+	p->pumping = 0;
+}
+
+static void part_pump_once(struct model *m, struct source *s, uint32_t pi)
+{
+	struct part *p = &s->parts[pi];
+	const struct cfg_source *c = s->cfg;
+	while (p->next < p->released && !m->failed) {
+		if (c->max_inflight && p->inflight >= (uint32_t)c->max_inflight)
+			return;
+		for (int t = 0; t < c->ntargets; t++) {
+			struct fn *f = &m->fn[c->targets[t]];
+			if (f->cfg->on_full == FULL_BLOCK && !fn_has_room(f)) {
+				if (!p->waiting) {
+					if (f->nwaiting == f->capwaiting) {
+						int cap = f->capwaiting ? f->capwaiting * 2 : 8;
+						int *w = realloc(f->waiting_parts,
+								 (size_t)cap * 2 * sizeof *w);
+						if (!w) {
+							err_set(m->err, ERR_INTERNAL, "out of memory");
+							fail(m);
+							return;
+						}
+						f->waiting_parts = w;
+						f->capwaiting = cap;
+					}
+					f->waiting_parts[2 * f->nwaiting] = (int)(s - m->src);
+					f->waiting_parts[2 * f->nwaiting + 1] = (int)pi;
+					f->nwaiting++;
+					p->waiting = 1;
+				}
+				return;
+			}
+		}
+		if (p->next - p->committed >= p->ring && ring_grow(m, p) != 0)
+			return;
+		uint32_t j = p->head;
+		struct job *jb = job_at(m, j);
+		p->head = jb->next;
+		p->done[p->next & (p->ring - 1)] = 0;
+		p->next++;
+		p->inflight++;
+		jb->entry_left = (uint32_t)c->ntargets;
+		jb->pending = (uint32_t)c->ntargets;
+		for (int t = 0; t < c->ntargets; t++)
+			fn_offer(m, &m->fn[c->targets[t]], j, 1, NIL);
+	}
+}
+
+/* Pumping can stall partitions again and re-add them, so work on a copy. */
+static void pump_waiting(struct model *m, struct fn *f)
+{
+	int n = f->nwaiting;
+	int *w = malloc((size_t)n * 2 * sizeof *w);
+	if (!w) {
+		err_set(m->err, ERR_INTERNAL, "out of memory");
+		fail(m);
+		return;
+	}
+	memcpy(w, f->waiting_parts, (size_t)n * 2 * sizeof *w);
+	f->nwaiting = 0;
+	for (int i = 0; i < n; i++)
+		m->src[w[2 * i]].parts[w[2 * i + 1]].waiting = 0;
+	for (int i = 0; i < n && !m->failed; i++)
+		part_pump(m, &m->src[w[2 * i]], (uint32_t)w[2 * i + 1]);
+	free(w);
+}
+
+static void part_commit(struct model *m, struct source *s, uint32_t pi,
+			uint64_t offset)
+{
+	struct part *p = &s->parts[pi];
+	p->done[offset & (p->ring - 1)] = 1;
+	p->inflight--;
+	uint64_t before = p->committed;
+	while (p->committed < p->next && p->done[p->committed & (p->ring - 1)])
+		p->committed++;
+	s->committed += p->committed - before;
+	part_pump(m, s, pi);
+}
+
+static void part_release(struct model *m, struct source *s, uint32_t pi)
+{
+	struct part *p = &s->parts[pi];
+	p->released = p->log_end;
+	part_pump(m, s, pi);
+}
+
+static void on_batch(struct model *m, struct source *s, uint32_t pi)
+{
+	s->parts[pi].timer = 0;
+	part_release(m, s, pi);
+}
+
+static void append(struct model *m, struct source *s, const struct arrival *a)
+{
+	uint32_t j = pool_get(&m->jobs);
+	if (j == NIL) {
+		err_set(m->err, ERR_INTERNAL, "out of memory (jobs)");
+		fail(m);
+		return;
+	}
+	const struct cfg_source *c = s->cfg;
+	uint32_t pi;
+	if (c->keys == KEYS_HASH && a->keyed)
+		pi = (uint32_t)(a->key % (uint64_t)c->partitions);
+	else
+		pi = (uint32_t)(s->rr++ % (uint64_t)c->partitions);
+	struct part *p = &s->parts[pi];
+	struct job *jb = job_at(m, j);
+	jb->t_append = m->now;
+	jb->size = a->size;
+	jb->offset = p->log_end++;
+	jb->src = (uint32_t)(s - m->src);
+	jb->part = pi;
+	jb->next = NIL;
+	jb->dropped = 0;
+	jb->recorded = m->now >= m->cfg->warmup_s;
+	jb->pending = 0;
+	if (p->next == jb->offset)   /* nothing else waiting */
+		p->head = j;
+	else
+		job_at(m, p->tail)->next = j;
+	p->tail = j;
+	sys_account(m);
+	m->arrivals++;
+	m->in_system++;
+	s->appended++;
+	if (c->batch_wait_s <= 0 ||
+	    p->log_end - p->released >= (uint64_t)c->batch_max) {
+		part_release(m, s, pi);
+	} else if (!p->timer) {
+		p->timer = 1;
+		at(m, m->now + c->batch_wait_s, EV_BATCH, jb->src, pi);
+	}
+}
+
+/* ------------------------------------------------------------- sources */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Reads the next original arrival, time-scaled. 1, 0 at end, -1 error. */
+static int src_read(struct model *m, struct source *s, struct arrival *a)
+{
+	int rc = s->cfg->workload->next(s->wl, a, m->err);
+	if (rc < 0)
+		return fail(m);
+	if (rc > 0)
+		a->t *= s->cfg->time_scale;
+	return rc;
+}
+
+/* Fills s->next with the next (rate-scaled) arrival. 1, 0 at end, -1. */
+static int src_advance(struct model *m, struct source *s)
+{
+	double r = s->cfg->rate_scale;
+	for (;;) {
+		if (s->icopy < s->ncopies) {
+			s->next = s->cur;
+			s->next.t = s->copies[s->icopy++];
+			return 1;
+		}
+		if (!s->have_ahead) {
+			if (s->exhausted)
+				return 0;
+			int rc = src_read(m, s, &s->ahead);
+			if (rc <= 0)
+				return rc;
+			s->have_ahead = 1;
+		}
+		s->cur = s->ahead;
+		s->have_ahead = 0;
+		if (r == 1) {
+			s->next = s->cur;
+			return 1;
+		}
+		size_t n = (size_t)draw_count(s->r_scale, r);
+		if (!n)
+			continue;
+		/* copies spread over the gap to the next original arrival */
+		int rc = src_read(m, s, &s->ahead);
+		if (rc < 0)
+			return -1;
+		double gap = 0;
+		if (rc > 0) {
+			s->have_ahead = 1;
+			gap = s->ahead.t - s->cur.t;
+		} else {
+			s->exhausted = 1;
+		}
+		if (n > s->capcopies) {
+			double *c = realloc(s->copies, n * sizeof *c);
+			if (!c) {
+				err_set(m->err, ERR_INTERNAL, "out of memory");
+				return fail(m);
+			}
+			s->copies = c;
+			s->capcopies = n;
+		}
+		s->copies[0] = s->cur.t;
+		for (size_t k = 1; k < n; k++)
+			s->copies[k] = s->cur.t + gap * rng_uniform(s->r_scale);
+		qsort(s->copies + 1, n - 1, sizeof *s->copies, cmp_double);
+		s->ncopies = n;
+		s->icopy = 0;
+	}
+}
+
+static void src_schedule(struct model *m, struct source *s)
+{
+	int rc = src_advance(m, s);
+	if (rc <= 0) {
+		s->scheduled = 0;
+		if (rc == 0 && --m->sources_live == 0 && !m->in_system &&
+		    isinf(m->end))
+			m->stop = 1;
+		return;
+	}
+	double t = s->next.t < m->now ? m->now : s->next.t;
+	s->scheduled = 1;
+	at(m, t, EV_ARRIVAL, (uint32_t)(s - m->src), 0);
+}
+
+static void on_arrival(struct model *m, struct source *s)
+{
+	append(m, s, &s->next);
+	src_schedule(m, s);
+}
+
+/* ------------------------------------------------ monitor and autoscaler */
+
+static long fn_lag(const struct model *m, const struct fn *f)
+{
+	long lag = 0;
+	for (int i = 0; i < m->nsrc; i++) {
+		const struct source *s = &m->src[i];
+		for (int t = 0; t < s->cfg->ntargets; t++)
+			if (s->cfg->targets[t] == f->idx)
+				lag += (long)(s->appended - s->committed);
+	}
+	return lag;
+}
+
+static uint64_t fn_source_appends(const struct model *m, const struct fn *f)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < m->nsrc; i++)
+		for (int t = 0; t < m->src[i].cfg->ntargets; t++)
+			if (m->src[i].cfg->targets[t] == f->idx)
+				n += m->src[i].appended;
+	return n;
+}
+
+static void on_scrape(struct model *m)
+{
+	for (int i = 0; i < m->nfn; i++) {
+		struct fn *f = &m->fn[i];
+		fn_account(m, f);
+		double *v = m->mon_values + (size_t)i * MON_NMETRICS;
+		v[MON_ARRIVALS] = (double)f->arrivals;
+		v[MON_COMPLETIONS] = (double)f->completions;
+		v[MON_DROPS] = (double)f->drops;
+		v[MON_COLD_STARTS] = (double)f->cold_starts;
+		v[MON_BUSY_TIME] = f->a_busy;
+		v[MON_QUEUE_TIME] = f->a_queue;
+		v[MON_READY_TIME] = f->a_ready;
+		v[MON_LATENCY_SUM] = f->latency_sum;
+		v[MON_SOURCE_APPENDS] = (double)fn_source_appends(m, f);
+		v[MON_QUEUE] = (double)f->queue.len;
+		v[MON_INFLIGHT] = (double)f->busy_slots;
+		v[MON_READY] = f->n_ready;
+		v[MON_PENDING] = f->n_pending;
+		v[MON_DRAINING] = f->n_draining;
+		v[MON_LAG] = (double)fn_lag(m, f);
+	}
+	mon_push(m->mon, m->now, m->mon_values);
+	at(m, m->now + m->cfg->scrape_interval_s, EV_SCRAPE, 0, 0);
+}
+
+static void fill_views(struct model *m)
+{
+	for (int i = 0; i < m->nfn; i++) {
+		struct fn *f = &m->fn[i];
+		struct fn_view *v = &m->views[i];
+		v->target = f->spec;
+		v->ready = f->n_ready;
+		v->pending = f->n_pending;
+		v->draining = f->n_draining;
+	}
+}
+
+static void on_decide(struct model *m)
+{
+	fill_views(m);
+	struct scale_view view = {
+		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,
+	};
+	as_decide(m->as, &view, m->decisions);
+	int changed = 0;
+	char json[1024];
+	for (int i = 0; i < m->nfn && !m->failed; i++) {
+		struct fn *f = &m->fn[i];
+		struct scale_decision *d = &m->decisions[i];
+		if (!f->cfg->managed)
+			continue;
+		if (m->rec && rec_decision(m->rec, m->run_id, m->now, f->cfg->name,
+					   f->spec, d->desired, d->reason,
+					   as_observed_json(d, json, sizeof json),
+					   m->err) != 0) {
+			fail(m);
+			return;
+		}
+		if (d->desired != f->spec) {
+			changed = 1;
+			f->spec = d->desired;
+			at(m, m->now + m->cfg->actuation_delay_s, EV_ACTUATE,
+			   (uint32_t)i, (uint64_t)d->desired);
+		}
+	}
+	/* After the sources end, a system that cannot drain (no replicas and
+	 * a policy that will not add any) would tick forever: stop after a few
+	 * decision rounds in which nothing but periodic events is pending. */
+	if (!m->sources_live && isinf(m->end) && !changed) {
+		size_t periodic = 1 + (m->cfg->timeline_interval_s > 0);
+		if (evq_len(m->q) <= periodic && ++m->quiet_rounds >= 5)
+			m->stop = 1;
+	} else {
+		m->quiet_rounds = 0;
+	}
+	at(m, m->now + as_interval(m->as), EV_DECIDE, 0, 0);
+}
+
+static void on_timeline(struct model *m)
+{
+	double dt = m->now - m->tl_last;
+	for (int i = 0; i < m->nfn && !m->failed; i++) {
+		struct fn *f = &m->fn[i];
+		struct rec_timeline_row row = {
+			.t = m->now,
+			.function = f->cfg->name,
+			.pending = f->n_pending,
+			.ready = f->n_ready,
+			.busy = f->n_busy_rep,
+			.draining = f->n_draining,
+			.queue_len = f->queue.len + f->blocked.len,
+			.inflight = f->busy_slots,
+			.arrival_rate = dt > 0 ? (double)f->tl_arrivals / dt : 0,
+			.lag = fn_lag(m, f),
+		};
+		f->tl_arrivals = 0;
+		if (m->rec && rec_timeline(m->rec, m->run_id, &row, m->err) != 0)
+			fail(m);
+	}
+	m->tl_last = m->now;
+	at(m, m->now + m->cfg->timeline_interval_s, EV_TIMELINE, 0, 0);
+}
+
+static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
+{
+	int r = (int)(uint32_t)ref;
+	struct replica *rp = &f->rep[r];
+	if (rp->gen != (uint32_t)(ref >> 32))
+		return;
+	rp->ka_armed = 0;
+	if (rp->state != REP_READY || rp->busy)
+		return;  /* re-armed when it next goes idle */
+	double expiry = rp->t_idle + f->cfg->keep_alive_s;
+	if (m->now < expiry) {
+		rp->ka_armed = 1;
+		at(m, expiry, EV_KEEPALIVE, (uint32_t)f->idx, ref);
+		return;
+	}
+	if (f->n_pending + f->n_ready <= f->cfg->min_replicas)
+		return;
+	fn_account(m, f);
+	f->n_ready--;
+	rep_gone(f, r);
+	if (f->target > f->n_pending + f->n_ready)
+		f->target = f->n_pending + f->n_ready;
+	if (f->spec > f->target)
+		f->spec = f->target;
+}
+
+static void on_ready(struct model *m, struct fn *f, uint64_t ref)
+{
+	int r = (int)(uint32_t)ref;
+	if (f->rep[r].gen != (uint32_t)(ref >> 32) ||
+	    f->rep[r].state != REP_PENDING)
+		return;
+	fn_account(m, f);
+	f->n_pending--;
+	rep_become_ready(m, f, r);
+	fn_dispatch(m, f);
+}
+
+/* ---------------------------------------------------------------- build */
+
+static struct rng *stream(struct model *m, const char *kind, const char *name,
+			  const char *what)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s/%s/%s", kind, name, what);
+	struct rng *r = rng_new(m->cfg->seed, buf, m->cfg->rng_type);
+	if (!r) {
+		err_set(m->err, ERR_INTERNAL, "cannot create random stream %s", buf);
+		fail(m);
+	}
+	return r;
+}
+
+static int build_fn(struct model *m, int i)
+{
+	struct fn *f = &m->fn[i];
+	const struct cfg_function *c = &m->cfg->functions[i];
+	f->cfg = c;
+	f->idx = i;
+	f->queue.head = f->blocked.head = NIL;
+	f->lat = hist_new();
+	f->r_service = stream(m, "fn", c->name, "service");
+	f->r_cold = stream(m, "fn", c->name, "cold_start");
+	f->r_outputs = stream(m, "fn", c->name, "outputs");
+	f->r_branch = stream(m, "fn", c->name, "branch");
+	f->children = calloc((size_t)c->nedges + 1, sizeof *f->children);
+	f->parents = calloc((size_t)m->cfg->nfunctions + 1, sizeof *f->parents);
+	if (!f->lat || !f->children || !f->parents || m->failed) {
+		err_set(m->err, ERR_INTERNAL, "out of memory");
+		return fail(m);
+	}
+	for (int e = 0; e < c->nedges; e++)
+		f->children[f->nchildren++] = c->edges[e].to;
+	for (int p = 0; p < m->cfg->nfunctions; p++) {
+		const struct cfg_function *pc = &m->cfg->functions[p];
+		for (int e = 0; e < pc->nedges; e++)
+			if (pc->edges[e].to == i) {
+				f->parents[f->nparents++] = p;
+				break;
+			}
+	}
+	for (int s = 0; s < m->cfg->nsources; s++)
+		for (int t = 0; t < m->cfg->sources[s].ntargets; t++)
+			if (m->cfg->sources[s].targets[t] == i)
+				f->partitions += m->cfg->sources[s].partitions;
+	return 0;
+}
+
+static int build_src(struct model *m, int i)
+{
+	struct source *s = &m->src[i];
+	const struct cfg_source *c = &m->cfg->sources[i];
+	s->cfg = c;
+	s->r_arrivals = stream(m, "source", c->topic, "arrivals");
+	s->r_scale = stream(m, "source", c->topic, "rate_scale");
+	s->parts = calloc((size_t)c->partitions, sizeof *s->parts);
+	if (m->failed || !s->parts) {
+		err_set(m->err, ERR_INTERNAL, "out of memory");
+		return fail(m);
+	}
+	for (int p = 0; p < c->partitions; p++) {
+		s->parts[p].head = s->parts[p].tail = NIL;
+		if (ring_grow(m, &s->parts[p]) != 0)
+			return -1;
+	}
+	s->wl = c->workload->open(c->workload_params, s->r_arrivals, m->err);
+	if (!s->wl) {
+		err_prefix(m->err, "source '%s'", c->topic);
+		return fail(m);
+	}
+	return 0;
+}
+
+struct model *model_new(const struct config *cfg, struct err *e)
+{
+	struct model *m = calloc(1, sizeof *m);
+	if (!m) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	m->cfg = cfg;
+	m->err = e;
+	m->end = cfg->duration_s;
+	m->nfn = cfg->nfunctions;
+	m->nsrc = cfg->nsources;
+	pool_init(&m->jobs, sizeof(struct job));
+	pool_init(&m->msgs, sizeof(struct msg));
+	m->q = evq_new();
+	m->e2e = hist_new();
+	m->fn = calloc((size_t)m->nfn, sizeof *m->fn);
+	m->src = calloc((size_t)m->nsrc, sizeof *m->src);
+	m->views = calloc((size_t)m->nfn, sizeof *m->views);
+	m->decisions = calloc((size_t)m->nfn, sizeof *m->decisions);
+	m->mon = mon_new(m->nfn, cfg->scrape_interval_s, cfg->monitor_retention_s);
+	m->mon_values = calloc((size_t)m->nfn * MON_NMETRICS, sizeof *m->mon_values);
+	if (!m->q || !m->e2e || !m->fn || !m->src || !m->views || !m->decisions ||
+	    !m->mon || !m->mon_values) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		model_free(m);
+		return NULL;
+	}
+	for (int i = 0; i < m->nfn; i++)
+		if (build_fn(m, i) != 0) {
+			model_free(m);
+			return NULL;
+		}
+	for (int i = 0; i < m->nsrc; i++)
+		if (build_src(m, i) != 0) {
+			model_free(m);
+			return NULL;
+		}
+	for (int i = 0; i < m->nfn; i++) {
+		const struct fn *f = &m->fn[i];
+		m->views[i] = (struct fn_view){
+			.name = f->cfg->name,
+			.managed = f->cfg->managed,
+			.min_replicas = f->cfg->min_replicas,
+			.max_replicas = f->cfg->max_replicas,
+			.target = f->cfg->initial_replicas,
+			.concurrency = f->cfg->concurrency,
+			.memory_mb = f->cfg->memory_mb,
+			.partitions = f->partitions,
+			.nparents = f->nparents,
+			.nchildren = f->nchildren,
+			.parents = f->parents,
+			.children = f->children,
+		};
+	}
+	m->as = as_new(cfg, m->views, e);
+	if (!m->as) {
+		model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void free_rows(struct model *m)
+{
+	free(m->rows);
+	m->rows = NULL;
+	m->nrows = m->caprows = 0;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; m->fn && i < m->nfn; i++) {
+		struct fn *f = &m->fn[i];
+		free(f->rep);
+		free(f->avail);
+		free(f->freerep);
+		free(f->waiting_parts);
+		free(f->children);
+		free(f->parents);
+		hist_free(f->lat);
+		rng_free(f->r_service);
+		rng_free(f->r_cold);
+		rng_free(f->r_outputs);
+		rng_free(f->r_branch);
+	}
+	for (int i = 0; m->src && i < m->nsrc; i++) {
+		struct source *s = &m->src[i];
+		if (s->wl)
+			s->cfg->workload->close(s->wl);
+		for (int p = 0; s->parts && p < s->cfg->partitions; p++)
+			free(s->parts[p].done);
+		free(s->parts);
+		free(s->copies);
+		rng_free(s->r_arrivals);
+		rng_free(s->r_scale);
+	}
+	as_free(m->as);
+	mon_free(m->mon);
+	free(m->mon_values);
+	free(m->views);
+	free(m->decisions);
+	free(m->fn);
+	free(m->src);
+	hist_free(m->e2e);
+	evq_free(m->q);
+	pool_fini(&m->jobs);
+	pool_fini(&m->msgs);
+	free_rows(m);
+	free(m);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static void summarize(struct model *m);
+
+int model_run(struct model *m, struct rec *rec, int64_t run_id,
+	      model_progress_fn progress, void *ctx, struct err *e)
+{
+	m->rec = rec;
+	m->run_id = run_id;
+	m->err = e;
+	m->sources_live = m->nsrc;
+	for (int i = 0; i < m->nfn; i++) {
+		m->fn[i].spec = m->fn[i].cfg->initial_replicas;
+		fn_scale_to(m, &m->fn[i], m->fn[i].spec);
+	}
+	for (int i = 0; i < m->nsrc && !m->failed; i++)
+		src_schedule(m, &m->src[i]);
+	at(m, 0, EV_SCRAPE, 0, 0);
+	at(m, as_interval(m->as), EV_DECIDE, 0, 0);
+	if (m->cfg->timeline_interval_s > 0)
+		at(m, 0, EV_TIMELINE, 0, 0);
+	if (isfinite(m->end))
+		at(m, m->end, EV_STOP, 0, 0);
+	int interrupted = 0;
+	double t;
+	struct ev ev;
+	while (!m->failed && !m->stop && evq_pop(m->q, &t, &ev)) {
+		m->now = t;
+		m->events++;
+		switch ((enum ev_kind)ev.kind) {
+		case EV_ARRIVAL:
+			on_arrival(m, &m->src[ev.a]);
+			break;
+		case EV_BATCH:
+			on_batch(m, &m->src[ev.a], (uint32_t)ev.b);
+			break;
+		case EV_DONE:
+			on_done(m, ev.a);
+			break;
+		case EV_READY:
+			on_ready(m, &m->fn[ev.a], ev.b);
+			break;
+		case EV_KEEPALIVE:
+			on_keepalive(m, &m->fn[ev.a], ev.b);
+			break;
+		case EV_SCRAPE:
+			on_scrape(m);
+			break;
+		case EV_DECIDE:
+			on_decide(m);
+			break;
+		case EV_ACTUATE:
+			fn_scale_to(m, &m->fn[ev.a], (int)ev.b);
+			break;
+		case EV_TIMELINE:
+			on_timeline(m);
+			break;
+		case EV_STOP:
+			m->stop = 1;
+			break;
+		}
+		if (progress && (m->events & 0xffff) == 0 &&
+		    progress(ctx, m->now, m->end, m->events)) {
+			interrupted = 1;
+			break;
+		}
+	}
+	if (m->failed)
+		return -1;
+	for (int i = 0; i < m->nfn; i++)
+		fn_account(m, &m->fn[i]);
+	sys_account(m);
+	summarize(m);
+	if (m->failed)
+		return -1;
+	return interrupted;
+}
+
+/* -------------------------------------------------------------- results */
+
+static void row(struct model *m, const char *scope, const char *metric,
+		double v)
+{
+	if (m->nrows == m->caprows) {
+		size_t cap = m->caprows ? m->caprows * 2 : 64;
+		struct srow *r = realloc(m->rows, cap * sizeof *r);
+		if (!r) {
+			err_set(m->err, ERR_INTERNAL, "out of memory");
+			fail(m);
+			return;
+		}
+		m->rows = r;
+		m->caprows = cap;
+	}
+	m->rows[m->nrows++] = (struct srow){ scope, metric, v };
+}
+
+static void latency_rows(struct model *m, const char *scope,
+			 const struct hist *h)
+{
+	row(m, scope, "mean", hist_mean(h));
+	row(m, scope, "p50", hist_quantile(h, 0.50));
+	row(m, scope, "p95", hist_quantile(h, 0.95));
+	row(m, scope, "p99", hist_quantile(h, 0.99));
+	row(m, scope, "p999", hist_quantile(h, 0.999));
+	row(m, scope, "max", hist_max(h));
+}
+
+static double fn_cost(const struct model *m, const struct fn *f)
+{
+	const struct cfg_cost *c = &m->cfg->cost;
+	double gb = f->cfg->memory_mb / 1024.0;
+	double life = f->a_pending + f->a_ready + f->a_draining;
+	if (c->model == COST_REPLICA_HOUR)
+		return life / 3600.0 * c->usd_per_replica_hour;
+	double gbs = (c->bill_execution ? f->a_busy : life) * gb;
+	return gbs * c->usd_per_gb_s + (double)f->completions * c->usd_per_request;
+}
+
+static void summarize(struct model *m)
+{
+	free_rows(m);
+	double T = m->now;
+	double cold = 0, life = 0, gbs = 0, waste = 0, cost = 0;
+	for (int i = 0; i < m->nfn; i++) {
+		const struct fn *f = &m->fn[i];
+		double gb = f->cfg->memory_mb / 1024.0;
+		double fl = f->a_pending + f->a_ready + f->a_draining;
+		cold += (double)f->cold_starts;
+		life += fl;
+		gbs += fl * gb;
+		waste += (f->a_pending + f->a_idle) * gb;
+		cost += fn_cost(m, f);
+	}
+	const char *e = "e2e";
+	row(m, e, "arrivals", (double)m->arrivals);
+	row(m, e, "completions", (double)m->completed);
+	row(m, e, "dropped", (double)m->dropped);
+	row(m, e, "in_flight_end", (double)m->in_system);
+	latency_rows(m, e, m->e2e);
+	if (m->cfg->slo_latency_s > 0)
+		row(m, e, "slo_violation_frac",
+		    m->recorded_done ? (double)m->slo_violations / (double)m->recorded_done : 0);
+	row(m, e, "cold_starts", cold);
+	row(m, e, "replica_seconds", life);
+	row(m, e, "gb_seconds", gbs);
+	row(m, e, "wasted_gb_seconds", waste);
+	row(m, e, "cost_usd", cost);
+	row(m, e, "duration_s", T);
+	row(m, e, "throughput", T > 0 ? (double)m->completed / T : 0);
+	row(m, e, "mean_in_system", T > 0 ? m->a_sys / T : 0);
+	for (int i = 0; i < m->nfn; i++) {
+		const struct fn *f = &m->fn[i];
+		const char *s = f->cfg->name;
+		double gb = f->cfg->memory_mb / 1024.0;
+		double fl = f->a_pending + f->a_ready + f->a_draining;
+		row(m, s, "arrivals", (double)f->arrivals);
+		row(m, s, "completions", (double)f->completions);
+		row(m, s, "dropped", (double)f->drops);
+		row(m, s, "in_flight_end",
+		    (double)(f->queue.len + f->blocked.len + f->busy_slots));
+		latency_rows(m, s, f->lat);
+		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
+		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
+		row(m, s, "cold_starts", (double)f->cold_starts);
+		row(m, s, "replica_seconds", fl);
+		row(m, s, "gb_seconds", fl * gb);
+		row(m, s, "wasted_gb_seconds", (f->a_pending + f->a_idle) * gb);
+		row(m, s, "cost_usd", fn_cost(m, f));
+		row(m, s, "mean_replicas", T > 0 ? (f->a_ready + f->a_pending) / T : 0);
+		row(m, s, "utilization",
+		    f->a_ready > 0 ? f->a_busy / (f->a_ready * f->cfg->concurrency) : 0);
+		row(m, s, "mean_queue", T > 0 ? f->a_queue / T : 0);
+	}
+}
+
+int model_record(const struct model *m, struct rec *rec, int64_t run_id,
+		 struct err *e)
+{
+	if (rec_latency_hist(rec, run_id, "e2e", m->e2e, e) != 0)
+		return -1;
+	for (int i = 0; i < m->nfn; i++)
+		if (rec_latency_hist(rec, run_id, m->fn[i].cfg->name,
+				     m->fn[i].lat, e) != 0)
+			return -1;
+	for (size_t i = 0; i < m->nrows; i++)
+		if (rec_summary(rec, run_id, m->rows[i].scope, m->rows[i].metric,
+				m->rows[i].value, e) != 0)
+			return -1;
+	return 0;
+}
+
+uint64_t model_events(const struct model *m)
+{
+	return m->events;
+}
+
+double model_now(const struct model *m)
+{
+	return m->now;
+}
+
+int model_summary_row(const struct model *m, size_t i, const char **scope,
+		      const char **metric, double *value)
+{
+	if (i >= m->nrows)
+		return 0;
+	*scope = m->rows[i].scope;
+	*metric = m->rows[i].metric;
+	*value = m->rows[i].value;
+	return 1;
+}
+
+double model_metric(const struct model *m, const char *scope,
+		    const char *metric)
+{
+	for (size_t i = 0; i < m->nrows; i++)
+		if (!strcmp(m->rows[i].scope, scope) &&
+		    !strcmp(m->rows[i].metric, metric))
+			return m->rows[i].value;
+	return NAN;
+}
+
+const struct hist *model_hist(const struct model *m, const char *scope)
+{
+	if (!strcmp(scope, "e2e"))
+		return m->e2e;
+	for (int i = 0; i < m->nfn; i++)
+		if (!strcmp(m->fn[i].cfg->name, scope))
+			return m->fn[i].lat;
+	return NULL;
+}
