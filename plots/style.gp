@@ -1,0 +1,85 @@
+# style.gp: the one look shared by every spate figure. Loaded by each plot
+# script before it draws; it sets no data, only appearance.
+#
+# Figures are sized in inches for the paper (the PDF is the real thing) and
+# the PNG is the same page rendered at FIG_DPI, so fonts and line widths
+# look the same in both. Line types survive grayscale printing: each has
+# its own dash pattern and marker, so colour (Okabe-Ito, colour-blind safe)
+# is never the only cue. Linetype 1 (black, solid) is reserved for the
+# aggregate (end-to-end); function i of a run uses linetype fn_lt(i) in
+# every figure, so a function looks the same everywhere.
+#
+# A script draws its figure once per entry of FIG_FORMATS:
+#   do for [fmt in FIG_FORMATS] {
+#       eval fig_terminal(fmt, width_in, height_in)
+#       set output out_base.'.'.fmt
+#       ...
+#       unset output
+#   }
+
+FIG_FONT = 'DejaVu Sans'
+FIG_FONT_PT = 9            # size on paper
+FIG_DPI = 200              # PNG resolution
+FIG_LW = 1.7               # line width unit (pdfcairo: 0.5 pt each)
+FIG_LINE_IN = FIG_FONT_PT * 1.7 / 72.0    # height of a key row (in)
+
+# pdfcairo only if this gnuplot has it; pngcairo is required.
+FIG_FORMATS = (strstrt(GPVAL_TERMINALS, ' pdfcairo ') > 0) ? 'png pdf' : 'png'
+
+# The PDF is the reference: fontscale 1 gives true point sizes (pdfcairo
+# defaults to 0.5), and pdfcairo draws linewidth 1 as 0.5 pt. pngcairo
+# counts fonts in points at 72 per inch, lines in pixels and points in its
+# own units, so its factors below make the PNG a FIG_DPI rendering of the
+# PDF (checked by rasterizing the PDF with ghostscript at FIG_DPI).
+# noenhanced: function and experiment names are shown literally (an
+# underscore is not a subscript).
+FIG_PDF_PS = 0.6           # pdfcairo point scale
+fig_terminal(fmt, w, h) = (fmt eq 'pdf') \
+	? sprintf("set terminal pdfcairo noenhanced color size %.3fin,%.3fin font '%s,%g' fontscale 1 linewidth %g pointscale %g butt", \
+		w, h, FIG_FONT, FIG_FONT_PT, FIG_LW, FIG_PDF_PS) \
+	: sprintf("set terminal pngcairo noenhanced color size %d,%d font '%s,%g' fontscale 1 linewidth %g pointscale %g butt background '#ffffff'", \
+		int(w * FIG_DPI), int(h * FIG_DPI), FIG_FONT, FIG_FONT_PT * FIG_DPI / 72.0, \
+		FIG_LW * FIG_DPI / 144.0, FIG_PDF_PS * 2.8 * FIG_DPI / 200.0)
+
+# Line types: colour, dash pattern, point type; lw is relative to FIG_LW.
+# 1 is the aggregate; 2-8 filled markers, 9-15 the same colours again with
+# other dashes and open markers, so 14 functions stay distinct.
+set linetype 1  lc rgb '#000000' lw 1.6 dt 1               pt 7  ps 1.0
+set linetype 2  lc rgb '#0072B2' lw 1.2 dt (10,5)          pt 5  ps 1.0
+set linetype 3  lc rgb '#D55E00' lw 1.2 dt (3,3)           pt 9  ps 1.2
+set linetype 4  lc rgb '#009E73' lw 1.2 dt (14,4,3,4)      pt 13 ps 1.2
+set linetype 5  lc rgb '#CC79A7' lw 1.2 dt (20,6)          pt 11 ps 1.2
+set linetype 6  lc rgb '#E69F00' lw 1.2 dt (8,3,2,3,2,3)   pt 15 ps 1.2
+set linetype 7  lc rgb '#56B4E9' lw 1.2 dt (2,5)           pt 6  ps 1.0
+set linetype 8  lc rgb '#555555' lw 1.2 dt (20,4,4,4)      pt 2  ps 1.0
+set linetype 9  lc rgb '#0072B2' lw 1.2 dt (4,4)           pt 4  ps 1.0
+set linetype 10 lc rgb '#D55E00' lw 1.2 dt (16,4)          pt 8  ps 1.2
+set linetype 11 lc rgb '#009E73' lw 1.2 dt (6,3,2,3)       pt 12 ps 1.2
+set linetype 12 lc rgb '#CC79A7' lw 1.2 dt (2,3)           pt 10 ps 1.2
+set linetype 13 lc rgb '#E69F00' lw 1.2 dt (12,3)          pt 14 ps 1.2
+set linetype 14 lc rgb '#56B4E9' lw 1.2 dt (8,4,2,4,2,4)   pt 1  ps 1.2
+set linetype 15 lc rgb '#555555' lw 1.2 dt (3,6)           pt 3  ps 1.0
+# Linetype of function i (1-based, in the run's function order); a run
+# with more than 14 functions repeats styles.
+fn_lt(i) = 2 + (i - 1) % 14
+# Width in inches gnuplot gives a key column whose longest title has n
+# characters: it counts (n + sample + gaps) character cells of about 0.9 em
+# each (measured on these terminals), whatever the real text width.
+key_col_in(n) = (n + 4) * 0.9 * FIG_FONT_PT / 72.0
+
+# Markers are not drawn on every sample: demo.sh picks a few points per
+# curve (staggered between curves so markers of overlapping curves do not
+# hide each other) into separate files, drawn "with points".
+
+# Light fills (pending replicas) and reference lines.
+FIG_BAND_ALPHA = 0.28
+FIG_REF = "lc rgb '#888888' lw 0.6 dt (3,3)"
+FIG_GRID = "lc rgb '#d8d8d8' lw 0.5 dt 1"
+
+set border 3 lw 0.8
+set tics nomirror out scale 0.6
+set mxtics
+set mytics
+eval 'set grid xtics ytics back '.FIG_GRID
+set key noautotitle samplen 3 spacing 1.1 width 0 box lc rgb '#bbbbbb' lw 0.5 opaque
+set style fill solid 1.0 noborder
