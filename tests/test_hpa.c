@@ -202,7 +202,7 @@ static void test_params(void)
 		{"scale_up_stabilization_s", 0}, {"scale_up_pods", 4},
 		{"scale_up_percent", 100}, {"scale_up_period_s", 15},
 		{"scale_down_percent", 100}, {"scale_down_period_s", 15},
-		{"target_utilization", 0.8}, {"metric_window_s", 60},
+		{"target_utilization", 0.8}, {"metric_window_s", 15},
 	};
 	for (size_t i = 0; i < sizeof k8s / sizeof k8s[0]; i++) {
 		int k = param_find(h->params, h->nparams, k8s[i].name);

@@ -28,15 +28,18 @@ struct metric_ref {
 	const char *scope, *metric;
 };
 
-/* Runs REPS replications of the template (one %d for the seed, then other
- * %-arguments already substituted) and collects one metric per replication,
- * optionally divided by another (for fractions). */
-static void replicate(const char *tmpl, struct metric_ref num,
-		      struct metric_ref den, double *out)
+/* Runs REPS replications of the template and collects one metric per
+ * replication, optionally divided by another (for fractions). The template
+ * takes the seed (%d), the source topic (%s) and the customer count (%ld).
+ * Each case names its own topic, so its arrival streams are independent of
+ * every other case's: with one shared stream, one unlucky set of seeds
+ * would fail (or pass) every case together. */
+static void replicate(const char *tmpl, const char *topic,
+		      struct metric_ref num, struct metric_ref den, double *out)
 {
 	for (int r = 0; r < REPS; r++) {
 		char json[4096];
-		snprintf(json, sizeof json, tmpl, r + 1, customers());
+		snprintf(json, sizeof json, tmpl, r + 1, topic, customers());
 		struct config *cfg;
 		struct model *m = test_run_json(json, &cfg);
 		if (!m) {
@@ -66,10 +69,11 @@ static void assert_ci(const char *what, const double *x, double exact,
 	       what, hw, 100 * max_rel, exact);
 }
 
-/* One function "f" fed by a Poisson source; %%d seed, %%ld customers. */
+/* One function "f" fed by a Poisson source; %%d seed, %%s topic, %%ld
+ * customers. */
 #define ONE_STATION(rate, service, replicas, extra)                            \
 	"{\"experiment\":\"q\",\"seed\":%d,"                                   \
-	"\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":\"poisson\"," \
+	"\"sources\":[{\"topic\":\"%s\",\"arrivals\":{\"workload\":\"poisson\"," \
 	"\"rate\":" rate ",\"count\":%ld},\"to\":[\"f\"]}],"                    \
 	"\"functions\":[{\"name\":\"f\",\"service\":" service ","              \
 	"\"min_replicas\":" replicas ",\"max_replicas\":" replicas ","         \
@@ -80,10 +84,10 @@ static void test_mm1(void)
 {
 	double x[REPS];
 	replicate(ONE_STATION("0.8", "{\"type\":\"exponential\",\"mean\":1}", "1", ""),
-		  (struct metric_ref){ "f", "mean" }, (struct metric_ref){ 0 }, x);
+		  "mm1", (struct metric_ref){ "f", "mean" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/M/1 rho=0.8 mean sojourn", x, qt_mmc_w(1, 0.8, 1.0), 0.10);
 	replicate(ONE_STATION("0.8", "{\"type\":\"exponential\",\"mean\":1}", "1", ""),
-		  (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
+		  "mm1", (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/M/1 end-to-end mean", x, qt_mmc_w(1, 0.8, 1.0), 0.10);
 }
 
@@ -91,9 +95,9 @@ static void test_mmc(void)
 {
 	double x[REPS];
 	const char *cfg = ONE_STATION("3", "{\"type\":\"exponential\",\"mean\":1}", "4", "");
-	replicate(cfg, (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
+	replicate(cfg, "mmc", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/M/4 rho=0.75 mean wait", x, qt_mmc_wq(4, 3, 1), 0.10);
-	replicate(cfg, (struct metric_ref){ "f", "wait_prob" }, (struct metric_ref){ 0 }, x);
+	replicate(cfg, "mmc", (struct metric_ref){ "f", "wait_prob" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/M/4 P(wait) (Erlang C)", x, qt_erlang_c(4, 3), 0.05);
 }
 
@@ -101,7 +105,7 @@ static void test_md1(void)
 {
 	double x[REPS];
 	replicate(ONE_STATION("0.7", "1", "1", ""),
-		  (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
+		  "md1", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/D/1 rho=0.7 mean wait", x, qt_md1_wq(0.7, 1.0), 0.10);
 }
 
@@ -110,7 +114,7 @@ static void test_mg1(void)
 	/* gamma shape 0.5 scale 2: E[S]=1, Var=2, E[S^2]=3 */
 	double x[REPS];
 	replicate(ONE_STATION("0.6", "{\"type\":\"gamma\",\"shape\":0.5,\"scale\":2}", "1", ""),
-		  (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
+		  "mg1", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
 	assert_ci("M/G/1 (gamma cv^2=2) mean wait", x, qt_mg1_wq(0.6, 1.0, 3.0), 0.10);
 }
 
@@ -119,7 +123,7 @@ static void test_mmcc(void)
 	double x[REPS];
 	replicate(ONE_STATION("4", "{\"type\":\"exponential\",\"mean\":1}", "5",
 			      ",\"queue_capacity\":0,\"on_full\":\"drop\""),
-		  (struct metric_ref){ "e2e", "dropped" },
+		  "mmcc", (struct metric_ref){ "e2e", "dropped" },
 		  (struct metric_ref){ "e2e", "arrivals" }, x);
 	assert_ci("M/M/5/5 blocking (Erlang B)", x, qt_mmcc_block(5, 4, 1), 0.05);
 }
@@ -128,7 +132,7 @@ static void test_tandem(void)
 {
 	const char *tmpl =
 		"{\"experiment\":\"jackson\",\"seed\":%d,"
-		"\"sources\":[{\"topic\":\"in\",\"partitions\":4,\"arrivals\":{\"workload\":\"poisson\","
+		"\"sources\":[{\"topic\":\"%s\",\"partitions\":4,\"arrivals\":{\"workload\":\"poisson\","
 		"\"rate\":1,\"count\":%ld},\"to\":[\"a\"]}],"
 		"\"functions\":["
 		"{\"name\":\"a\",\"service\":{\"type\":\"exponential\",\"mean\":0.6667},"
@@ -141,7 +145,7 @@ static void test_tandem(void)
 	int c[3] = { 1, 2, 3 };
 	double mu[3] = { 1 / 0.6667, 1 / 1.6, 1 / 2.5 };
 	double x[REPS];
-	replicate(tmpl, (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
+	replicate(tmpl, "tandem", (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
 	assert_ci("Jackson tandem M/M/1-2-3 e2e", x, qt_jackson_tandem_w(3, c, 1.0, mu), 0.10);
 }
 
@@ -150,7 +154,7 @@ static void test_determinism(void)
 	char json[4096];
 	snprintf(json, sizeof json,
 		 ONE_STATION("3", "{\"type\":\"lognormal\",\"mean\":1,\"sd\":1.5}", "4", ""),
-		 7, 20000L);
+		 7, "det", 20000L);
 	struct config *c1, *c2;
 	struct model *m1 = test_run_json(json, &c1), *m2 = test_run_json(json, &c2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m1);

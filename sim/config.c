@@ -1,0 +1,2171 @@
+/*
+ * config: the experiment file, loaded, checked and resolved (see config.h).
+ *
+ * Design: one pass over the parsed cJSON tree that, key by key, checks the
+ * value against the schema below, stores it in struct config and appends its
+ * canonical form to a second cJSON tree (the resolved document). The resolved
+ * tree is therefore built from exactly what was validated, in schema order,
+ * with every default written out, so two files that mean the same thing give
+ * the same text and the same hash whatever their key order or spelling of a
+ * default. Distributions keep the parameterization the user chose (mean/sd or
+ * mu/sigma), because struct dist is opaque and the choice is meaningful.
+ * Invariants: the first error aborts the load (err keeps the first message);
+ * every allocation hangs off struct config (or a local freed on the same
+ * path) as soon as it is made, so config_free on a half-built config is the
+ * one cleanup path. The JSON path of the value being checked is kept in a
+ * fixed buffer that grows and shrinks like a stack, so messages can name
+ * "functions[1].service.mean" without allocating.
+ * Access pattern: loaded once per run, never on a hot path; clarity wins over
+ * speed (linear name lookups, O(n^2) duplicate-key checks per object).
+ *
+ * Schema (every key optional unless marked required; [default]):
+ * {
+ *   "experiment": string  [the file's base name without ".json"]
+ *   "seed": integer 0..2^53 [1]      "replication": integer >= 0 [0]
+ *   "rng": GSL generator name ["mt19937"]
+ *   "duration_s": number > 0, or null / "inf" [null: run until the sources
+ *                 end and the system drains]
+ *   "warmup_s": number >= 0, < duration_s [0]
+ *   "sources": required, non-empty array of {
+ *     "topic": string, required, unique
+ *     "partitions": integer 1..100000 [1]
+ *     "keys": "hash" | "round_robin" ["hash"]
+ *     "arrivals": required {
+ *       "workload": name from the workload registry, required
+ *       "time_scale": number > 0 [1]    "rate_scale": number > 0 [1]
+ *       ...the workload's own parameters by name (see `spate workloads`);
+ *       a string parameter named "path"/"file" (or ending in "_path"/"_file")
+ *       is resolved against the config file's directory }
+ *     "to": required, non-empty array of function names (entry functions)
+ *     "connector": { "batch_max": integer >= 1 [500],
+ *                    "batch_wait_s": number >= 0 [0],
+ *                    "max_inflight": integer >= 0 [0 = unlimited] } }
+ *   "functions": required, non-empty array of {
+ *     "name": string, required, unique, non-empty, without '.', '[' or ']'
+ *     "service": distribution, required
+ *     "cold_start": distribution or null [null: no cold start]
+ *     "cold_start_mode": "delay" | "first_request" ["delay"]
+ *     "outputs": distribution or null [null: exactly 1 output per input;
+ *                samples are rounded to the nearest integer by the model]
+ *     "concurrency": integer 1..1000000 [1]    "memory_mb": number > 0 [128]
+ *     "keep_alive_s": number >= 0, or null / "inf" ["inf"]
+ *     "min_replicas": integer >= 0 [0]
+ *     "max_replicas": integer >= max(min_replicas, 1) [max(1000, min_replicas)]
+ *     "initial_replicas": integer in [min_replicas, max_replicas]
+ *                         [max(min_replicas, 1)]
+ *     "queue_capacity": integer >= -1 [-1 = unbounded]
+ *     "on_full": "drop" | "block" ["drop"]    "on_demand": bool [false]
+ *     "edges": { "mode": "broadcast" | "branch" ["broadcast"],
+ *                "to": required array of function names (broadcast) or of
+ *                      {"function": name, "p": probability} (branch; the p
+ *                      must sum to 1 within 1e-9) } [no edges: a sink]
+ *     "scaling": { "managed": bool [true], ...overrides of the policy's
+ *                  parameters for this function } }
+ *   "autoscaler": { "policy": name from the policy registry ["static"],
+ *                   "interval_s": number > 0 [the policy's own interval],
+ *                   "actuation_delay_s": number >= 0 [0],
+ *                   ...the policy's parameters by name (defaults for every
+ *                   function; a function's "scaling" overrides them) }
+ *   "monitor": { "scrape_interval_s": number > 0 [15],
+ *                "retention_s": number > 0 [900] }
+ *   "cost": { "model": "gb_second" | "replica_hour" ["gb_second"],
+ *             "usd_per_gb_s": number >= 0 [0.0000166667],
+ *             "usd_per_request": number >= 0 [0.0000002],
+ *             "usd_per_replica_hour": number >= 0 [0],
+ *             "bill": "replica_time" | "execution_time" ["replica_time"] }
+ *   "slo": { "latency_s": number > 0 or null [null: no SLO] }
+ *   "record": { "timeline_interval_s": number >= 0 [1; 0 = no timeline] }
+ * }
+ * Distribution: a bare number (deterministic), or an object with "type" and
+ * the parameters of that type, plus "per_byte": number >= 0 [0] on any type
+ * (a sample is X + per_byte * message size):
+ *   deterministic {value >= 0}        exponential {mean > 0} or {rate > 0}
+ *   uniform {0 <= min < max}          normal {mean, sd > 0} (truncated at 0)
+ *   lognormal {mean > 0, sd > 0} or {mu, sigma > 0}
+ *   gamma {shape > 0, scale > 0} or {mean > 0, sd > 0}
+ *   weibull {shape > 0, scale > 0}    pareto {shape > 0, scale > 0}
+ *   empirical {samples: [numbers >= 0]} or {file: path}, "interpolate": bool
+ *             [false] (file: one number per line, first CSV column)
+ *   mixture {components: [{"weight": w >= 0, "dist": distribution}, ...]}
+ * Numbers must be finite (1e999 overflows to infinity and is rejected);
+ * integers must be integral; booleans are true/false. Unknown keys are errors.
+ * Overrides (--set PATH=VALUE) are applied to the document before anything
+ * is checked: PATH is dot-separated keys with [N] indices; inside an array of
+ * objects a segment may be an index or the element's "name"/"topic"
+ * (functions.infer.max_replicas); missing object keys are created. VALUE is
+ * parsed as JSON, and taken as a string when it is not JSON.
+ * The resolved document is printed indented (resolved_json, for people); the
+ * hash is FNV-1a 64 of its unformatted text, which ignores layout.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "dist.h"
+#include "err.h"
+#include "param.h"
+#include "policy.h"
+#include "rng.h"
+#include "workload.h"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+#define SEED_MAX 9007199254740992.0     /* 2^53: larger integers lose bits */
+#define QUEUE_MAX 9007199254740992.0
+
+/* --- loader state ------------------------------------------------------- */
+
+struct ld {
+	const char *name;       /* the file as given, for messages */
+	char *dir;              /* relative paths resolve against it; NULL = cwd */
+	int resolve;            /* 0 while re-reading already resolved values */
+	struct err *e;
+	struct config *c;
+	char path[512];         /* JSON path of the value being checked */
+	size_t plen;
+};
+
+/* Short text forms, returned by value so they can sit in a printf call. */
+struct txt {
+	char s[96];
+};
+
+static struct txt num_txt(double v)
+{
+	struct txt t;
+	if (isinf(v)) {
+		snprintf(t.s, sizeof t.s, "%s", v > 0 ? "inf" : "-inf");
+		return t;
+	}
+	/* shortest of 15..17 digits that reads back as the same double */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(t.s, sizeof t.s, "%.*g", prec, v);
+		if (strtod(t.s, NULL) == v)
+			break;
+	}
+	return t;
+}
+
+static struct txt describe(const cJSON *it)
+{
+	struct txt t;
+	if (!it)
+		snprintf(t.s, sizeof t.s, "nothing");
+	else if (cJSON_IsNumber(it))
+		t = num_txt(it->valuedouble);
+	else if (cJSON_IsString(it))
+		snprintf(t.s, sizeof t.s, "\"%.40s%s\"", it->valuestring,
+			 strlen(it->valuestring) > 40 ? "..." : "");
+	else if (cJSON_IsTrue(it))
+		snprintf(t.s, sizeof t.s, "true");
+	else if (cJSON_IsFalse(it))
+		snprintf(t.s, sizeof t.s, "false");
+	else if (cJSON_IsNull(it))
+		snprintf(t.s, sizeof t.s, "null");
+	else if (cJSON_IsArray(it))
+		snprintf(t.s, sizeof t.s, "an array");
+	else
+		snprintf(t.s, sizeof t.s, "an object");
+	return t;
+}
+
+static size_t at_key(struct ld *L, const char *key)
+{
+	size_t old = L->plen, cap = sizeof L->path - old;
+	int n = snprintf(L->path + old, cap, "%s%s", old ? "." : "", key);
+	L->plen += n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	return old;
+}
+
+static size_t at_idx(struct ld *L, int i)
+{
+	size_t old = L->plen, cap = sizeof L->path - old;
+	int n = snprintf(L->path + old, cap, "[%d]", i);
+	L->plen += n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	return old;
+}
+
+static void at_pop(struct ld *L, size_t old)
+{
+	L->plen = old;
+	L->path[old] = '\0';
+}
+
+static int fail(struct ld *L, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct ld *L, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (L->plen)
+		return err_set(L->e, ERR_INPUT, "%s: %s: %s", L->name, L->path, msg);
+	return err_set(L->e, ERR_INPUT, "%s: %s", L->name, msg);
+}
+
+static int oom(struct ld *L)
+{
+	return err_set(L->e, ERR_INTERNAL, "%s: out of memory", L->name);
+}
+
+/* --- names and suggestions ---------------------------------------------- */
+
+/* A list of candidate names, for "did you mean" and for listing choices. */
+struct names {
+	const char **v;
+	size_t n, cap;
+	char *store;    /* backing text when the names were split from "a|b" */
+};
+
+static void names_add(struct names *nm, const char *s)
+{
+	if (nm->n == nm->cap) {
+		size_t cap = nm->cap ? 2 * nm->cap : 16;
+		const char **v = realloc(nm->v, cap * sizeof *v);
+		if (!v)
+			return;     /* suggestions are best effort */
+		nm->v = v;
+		nm->cap = cap;
+	}
+	nm->v[nm->n++] = s;
+}
+
+static void names_free(struct names *nm)
+{
+	free(nm->v);
+	free(nm->store);
+}
+
+static int lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions, so "memroy" is one edit from "memory"), ignoring case. */
+static int edit_distance(const char *a, const char *b)
+{
+	enum { CAP = 48 };
+	size_t la = strlen(a), lb = strlen(b);
+	if (la >= CAP || lb >= CAP)
+		return strcmp(a, b) == 0 ? 0 : INT_MAX;
+	int d[CAP][CAP];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int cost = lower(a[i - 1]) != lower(b[j - 1]);
+			int best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The candidate closest to `given`, or NULL when none is close enough to be
+ * a plausible typo (a third of the length, at least one edit). */
+static const char *closest(const char *given, const struct names *nm)
+{
+	int limit = (int)strlen(given) / 3;
+	if (limit < 1)
+		limit = 1;
+	const char *best = NULL;
+	int bestd = INT_MAX;
+	for (size_t i = 0; i < nm->n; i++) {
+		int d = edit_distance(given, nm->v[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = nm->v[i];
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
+
+static void names_list(const struct names *nm, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < nm->n && len + 1 < cap; i++) {
+		int n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", nm->v[i]);
+		if (n < 0 || (size_t)n >= cap - len) {
+			if (cap > 4)
+				memcpy(buf + cap - 4, "...", 4);
+			return;
+		}
+		len += (size_t)n;
+	}
+	if (nm->n == 0)
+		snprintf(buf, cap, "(none)");
+}
+
+/* "unknown WHAT 'given'; did you mean 'x'?" or "...; LABEL: a, b, c".
+ * given == NULL: the unknown thing is the last path segment (a key). */
+static int fail_unknown(struct ld *L, const char *what, const char *given,
+			const struct names *nm, const char *label)
+{
+	const char *key = given;
+	if (!key) {
+		const char *dot = strrchr(L->path, '.');
+		key = dot ? dot + 1 : L->path;
+	}
+	const char *near = closest(key, nm);
+	char list[600];
+	if (given) {
+		if (near)
+			return fail(L, "unknown %s '%s'; did you mean '%s'?", what, given, near);
+		names_list(nm, list, sizeof list);
+		return fail(L, "unknown %s '%s'; %s: %s", what, given, label, list);
+	}
+	if (near)
+		return fail(L, "unknown %s; did you mean '%s'?", what, near);
+	names_list(nm, list, sizeof list);
+	return fail(L, "unknown %s; %s: %s", what, label, list);
+}
+
+/* Splits a param_def's "a|b|c" into names. */
+static void names_from_choices(struct names *nm, const char *choices)
+{
+	nm->store = strdup(choices ? choices : "");
+	if (!nm->store)
+		return;
+	char *save = NULL;
+	for (char *tok = strtok_r(nm->store, "|", &save); tok;
+	     tok = strtok_r(NULL, "|", &save))
+		names_add(nm, tok);
+}
+
+/* --- reading values ----------------------------------------------------- */
+
+enum { LO_NONE, LO_GE, LO_GT };
+
+struct rule {
+	int lo_kind;
+	int integral;
+	double lo, hi;          /* hi inclusive; INFINITY = none */
+};
+
+#define R_ANY ((struct rule){.lo_kind = LO_NONE, .hi = INFINITY})
+#define R_GT0 ((struct rule){.lo_kind = LO_GT, .lo = 0, .hi = INFINITY})
+#define R_GE0 ((struct rule){.lo_kind = LO_GE, .lo = 0, .hi = INFINITY})
+#define R_INT(a, b) ((struct rule){.lo_kind = LO_GE, .integral = 1, .lo = (a), .hi = (b)})
+
+static int check_num(struct ld *L, const cJSON *it, struct rule r, double *out)
+{
+	if (!cJSON_IsNumber(it))
+		return fail(L, "must be %s, got %s", r.integral ? "an integer" : "a number",
+			    describe(it).s);
+	double v = it->valuedouble;
+	if (!isfinite(v))
+		return fail(L, "must be finite, got a number too large for a double");
+	if (r.integral && v != floor(v))
+		return fail(L, "must be an integer, got %s", num_txt(v).s);
+	if (r.lo_kind == LO_GT && !(v > r.lo))
+		return fail(L, "must be > %s, got %s", num_txt(r.lo).s, num_txt(v).s);
+	if (r.lo_kind == LO_GE && !(v >= r.lo))
+		return fail(L, "must be >= %s, got %s", num_txt(r.lo).s, num_txt(v).s);
+	if (v > r.hi)
+		return fail(L, "must be <= %s, got %s", num_txt(r.hi).s, num_txt(v).s);
+	*out = v + 0.0;     /* -0 becomes 0, so it prints as 0 */
+	return 0;
+}
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	return obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+/* Adds item to obj (or to array obj when key is NULL); takes ownership. */
+static int put(struct ld *L, cJSON *obj, const char *key, cJSON *item)
+{
+	if (!item)
+		return oom(L);
+	int ok = key ? cJSON_AddItemToObject(obj, key, item)
+		     : cJSON_AddItemToArray(obj, item);
+	if (!ok) {
+		cJSON_Delete(item);
+		return oom(L);
+	}
+	return 0;
+}
+
+static cJSON *put_obj(struct ld *L, cJSON *obj, const char *key)
+{
+	cJSON *o = cJSON_CreateObject();
+	return put(L, obj, key, o) < 0 ? NULL : o;
+}
+
+static cJSON *put_arr(struct ld *L, cJSON *obj, const char *key)
+{
+	cJSON *a = cJSON_CreateArray();
+	return put(L, obj, key, a) < 0 ? NULL : a;
+}
+
+static int get_num(struct ld *L, const cJSON *obj, const char *key, double def,
+		   struct rule r, double *out, cJSON *res)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	double v = def;
+	if (it && check_num(L, it, r, &v) < 0)
+		return -1;
+	at_pop(L, at);
+	*out = v;
+	return put(L, res, key, cJSON_CreateNumber(v));
+}
+
+static int get_int(struct ld *L, const cJSON *obj, const char *key, double def,
+		   double lo, double hi, int *out, cJSON *res)
+{
+	double v;
+	if (get_num(L, obj, key, def, R_INT(lo, hi), &v, res) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int get_bool(struct ld *L, const cJSON *obj, const char *key, int def,
+		    int *out, cJSON *res)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	if (it && !cJSON_IsBool(it))
+		return fail(L, "must be true or false, got %s", describe(it).s);
+	at_pop(L, at);
+	*out = it ? cJSON_IsTrue(it) : def;
+	return put(L, res, key, cJSON_CreateBool(*out));
+}
+
+static int check_choice(struct ld *L, const cJSON *it, const char *const *choices,
+			size_t n, int *out)
+{
+	if (!cJSON_IsString(it))
+		return fail(L, "must be a string, got %s", describe(it).s);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(it->valuestring, choices[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	struct names nm = {0};
+	for (size_t i = 0; i < n; i++)
+		names_add(&nm, choices[i]);
+	fail_unknown(L, "value", it->valuestring, &nm, "choices");
+	names_free(&nm);
+	return -1;
+}
+
+static int get_enum(struct ld *L, const cJSON *obj, const char *key,
+		    const char *const *choices, size_t n, int def, int *out, cJSON *res)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	int v = def;
+	if (it && check_choice(L, it, choices, n, &v) < 0)
+		return -1;
+	at_pop(L, at);
+	*out = v;
+	return put(L, res, key, cJSON_CreateString(choices[v]));
+}
+
+/* An optional object member: NULL when absent, -1 when not an object. */
+static int get_section(struct ld *L, const cJSON *obj, const char *key,
+		       const cJSON **out)
+{
+	const cJSON *it = member(obj, key);
+	*out = it;
+	if (it && !cJSON_IsObject(it)) {
+		at_key(L, key);
+		return fail(L, "must be an object, got %s", describe(it).s);
+	}
+	return 0;
+}
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every member of obj must be in keys[] or name a parameter of defs[], and
+ * appear once (cJSON keeps duplicates, and the second would be ignored). */
+static int check_keys(struct ld *L, const cJSON *obj, const char *const *keys,
+		      size_t nk, const struct param_def *defs, size_t nd)
+{
+	for (const cJSON *it = obj->child; it; it = it->next) {
+		const char *k = it->string;
+		if (!in_list(k, keys, nk) && !(defs && param_find(defs, nd, k) >= 0)) {
+			struct names nm = {0};
+			for (size_t i = 0; i < nk; i++)
+				names_add(&nm, keys[i]);
+			for (size_t i = 0; defs && i < nd; i++)
+				names_add(&nm, defs[i].name);
+			at_key(L, k);
+			fail_unknown(L, "key", NULL, &nm, "valid keys");
+			names_free(&nm);
+			return -1;
+		}
+		for (const cJSON *p = obj->child; p != it; p = p->next) {
+			if (strcmp(p->string, k) == 0) {
+				at_key(L, k);
+				return fail(L, "duplicate key");
+			}
+		}
+	}
+	return 0;
+}
+
+static char *resolve_path(struct ld *L, const char *p)
+{
+	if (!L->resolve || !L->dir || p[0] == '/' || p[0] == '\0')
+		return strdup(p);
+	size_t n = strlen(L->dir) + strlen(p) + 2;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s/%s", L->dir, p);
+	return s;
+}
+
+/* --- distributions ------------------------------------------------------ */
+
+static struct dist *parse_dist(struct ld *L, const cJSON *it, cJSON **canon);
+
+/* Wraps a dist constructor's error with the JSON path. */
+static struct dist *made(struct ld *L, struct dist *d, const struct err *te)
+{
+	if (!d)
+		err_set(L->e, te->code != ERR_OK ? te->code : ERR_INTERNAL, "%s: %s: %s",
+			L->name, L->path, te->code != ERR_OK ? te->msg : "out of memory");
+	return d;
+}
+
+/* A required numeric parameter of a distribution, recorded in canon. */
+static int dparam(struct ld *L, const cJSON *obj, const char *key, struct rule r,
+		  double *out, cJSON *canon)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	if (!it)
+		return fail(L, "required");
+	if (check_num(L, it, r, out) < 0)
+		return -1;
+	at_pop(L, at);
+	return put(L, canon, key, cJSON_CreateNumber(*out));
+}
+
+/* Which of two parameterizations {a0, a1} / {b0, b1} obj uses: 0 or 1; -1
+ * when it mixes them. b1 may be NULL (exponential: mean or rate). */
+static int pick_form(struct ld *L, const cJSON *obj, const char *kind,
+		     const char *a0, const char *a1, const char *b0, const char *b1)
+{
+	int has_a = member(obj, a0) || (a1 && member(obj, a1));
+	int has_b = member(obj, b0) || (b1 && member(obj, b1));
+	if (has_a && has_b) {
+		if (a1)
+			return fail(L, "%s takes {%s, %s} or {%s, %s}, not both", kind,
+				    a0, a1, b0, b1);
+		return fail(L, "%s takes '%s' or '%s', not both", kind, a0, b0);
+	}
+	if (!has_a && !has_b && !a1)
+		return fail(L, "%s needs '%s' or '%s'", kind, a0, b0);
+	return has_b;
+}
+
+static struct dist *dist_from_samples(struct ld *L, const cJSON *obj, cJSON *canon,
+				      int interpolate)
+{
+	struct err te = {0};
+	const cJSON *samples = member(obj, "samples");
+	const cJSON *file = member(obj, "file");
+	if (!!samples == !!file) {
+		fail(L, "empirical needs either 'samples' or 'file'%s",
+		     samples ? ", not both" : "");
+		return NULL;
+	}
+	if (file) {
+		size_t at = at_key(L, "file");
+		if (!cJSON_IsString(file)) {
+			fail(L, "must be a string, got %s", describe(file).s);
+			return NULL;
+		}
+		char *path = resolve_path(L, file->valuestring);
+		double *v = NULL;
+		size_t n = 0;
+		if (!path) {
+			oom(L);
+			return NULL;
+		}
+		if (dist_read_samples(path, &v, &n, &te) < 0) {
+			free(path);
+			made(L, NULL, &te);
+			return NULL;
+		}
+		if (n == 0) {
+			free(v);
+			fail(L, "%s: no samples", path);
+			free(path);
+			return NULL;
+		}
+		int rc = put(L, canon, "file", cJSON_CreateString(path));
+		free(path);
+		struct dist *d = rc < 0 ? NULL : made(L, dist_new_empirical(v, n, interpolate, &te), &te);
+		free(v);
+		at_pop(L, at);
+		return d;
+	}
+	size_t at = at_key(L, "samples");
+	if (!cJSON_IsArray(samples)) {
+		fail(L, "must be an array of numbers, got %s", describe(samples).s);
+		return NULL;
+	}
+	int n = cJSON_GetArraySize(samples);
+	if (n == 0) {
+		fail(L, "must not be empty");
+		return NULL;
+	}
+	double *v = malloc((size_t)n * sizeof *v);
+	cJSON *arr = put_arr(L, canon, "samples");
+	if (!v || !arr) {
+		free(v);
+		oom(L);
+		return NULL;
+	}
+	int i = 0;
+	for (const cJSON *s = samples->child; s; s = s->next, i++) {
+		size_t ai = at_idx(L, i);
+		if (check_num(L, s, R_GE0, &v[i]) < 0 ||
+		    put(L, arr, NULL, cJSON_CreateNumber(v[i])) < 0) {
+			free(v);
+			return NULL;
+		}
+		at_pop(L, ai);
+	}
+	at_pop(L, at);
+	struct dist *d = made(L, dist_new_empirical(v, (size_t)n, interpolate, &te), &te);
+	free(v);
+	return d;
+}
+
+static struct dist *dist_mixture(struct ld *L, const cJSON *obj, cJSON *canon)
+{
+	static const char *const comp_keys[] = {"weight", "dist"};
+	const cJSON *comps = member(obj, "components");
+	size_t at = at_key(L, "components");
+	if (!comps) {
+		fail(L, "required");
+		return NULL;
+	}
+	if (!cJSON_IsArray(comps)) {
+		fail(L, "must be an array of {\"weight\": w, \"dist\": ...}, got %s",
+		     describe(comps).s);
+		return NULL;
+	}
+	int n = cJSON_GetArraySize(comps);
+	if (n == 0) {
+		fail(L, "must not be empty");
+		return NULL;
+	}
+	struct dist **d = calloc((size_t)n, sizeof *d);
+	double *w = malloc((size_t)n * sizeof *w);
+	cJSON *arr = put_arr(L, canon, "components");
+	struct err te = {0};
+	double sum = 0;
+	int i = 0;
+	if (!d || !w || !arr) {
+		oom(L);
+		goto bad;
+	}
+	for (const cJSON *c = comps->child; c; c = c->next, i++) {
+		size_t ai = at_idx(L, i);
+		cJSON *cc = put_obj(L, arr, NULL), *dc = NULL;
+		if (!cc)
+			goto bad;
+		if (!cJSON_IsObject(c)) {
+			fail(L, "must be {\"weight\": w, \"dist\": ...}, got %s", describe(c).s);
+			goto bad;
+		}
+		if (check_keys(L, c, comp_keys, NKEYS(comp_keys), NULL, 0) < 0 ||
+		    dparam(L, c, "weight", R_GE0, &w[i], cc) < 0)
+			goto bad;
+		const cJSON *dj = member(c, "dist");
+		size_t dat = at_key(L, "dist");
+		if (!dj) {
+			fail(L, "required");
+			goto bad;
+		}
+		d[i] = parse_dist(L, dj, &dc);
+		if (!d[i] || put(L, cc, "dist", dc) < 0)
+			goto bad;
+		at_pop(L, dat);
+		sum += w[i];
+		at_pop(L, ai);
+	}
+	if (!(sum > 0)) {
+		fail(L, "weights must have a positive sum");
+		goto bad;
+	}
+	at_pop(L, at);
+	struct dist *m = made(L, dist_new_mixture(d, w, (size_t)n, &te), &te);
+	free(d);
+	free(w);
+	return m;
+bad:
+	for (int j = 0; d && j < n; j++)
+		dist_free(d[j]);
+	free(d);
+	free(w);
+	return NULL;
+}
+
+/* Parses a distribution (number or object) at the current path; *canon gets
+ * its object form (caller owns it; NULL on error). */
+static struct dist *parse_dist(struct ld *L, const cJSON *it, cJSON **canon)
+{
+	static const char *const kind_keys[][6] = {
+		[DIST_DETERMINISTIC] = {"value"},
+		[DIST_EXPONENTIAL] = {"mean", "rate"},
+		[DIST_UNIFORM] = {"min", "max"},
+		[DIST_NORMAL] = {"mean", "sd"},
+		[DIST_LOGNORMAL] = {"mean", "sd", "mu", "sigma"},
+		[DIST_GAMMA] = {"shape", "scale", "mean", "sd"},
+		[DIST_WEIBULL] = {"shape", "scale"},
+		[DIST_PARETO] = {"shape", "scale"},
+		[DIST_EMPIRICAL] = {"samples", "file", "interpolate"},
+		[DIST_MIXTURE] = {"components"},
+	};
+	struct err te = {0};
+	struct dist *d = NULL;
+	cJSON *cn = cJSON_CreateObject();
+	*canon = NULL;
+	if (!cn) {
+		oom(L);
+		return NULL;
+	}
+	if (cJSON_IsNumber(it)) {
+		double v;
+		if (check_num(L, it, R_GE0, &v) < 0)
+			goto bad;
+		if (put(L, cn, "type", cJSON_CreateString(dist_kind_name(DIST_DETERMINISTIC))) < 0 ||
+		    put(L, cn, "value", cJSON_CreateNumber(v)) < 0 ||
+		    put(L, cn, "per_byte", cJSON_CreateNumber(0)) < 0)
+			goto bad;
+		d = made(L, dist_new_deterministic(v, &te), &te);
+		if (!d)
+			goto bad;
+		*canon = cn;
+		return d;
+	}
+	if (!cJSON_IsObject(it)) {
+		fail(L, "must be a number or a distribution object, got %s", describe(it).s);
+		goto bad;
+	}
+	const cJSON *type = member(it, "type");
+	size_t at = at_key(L, "type");
+	if (!type) {
+		fail(L, "required");
+		goto bad;
+	}
+	if (!cJSON_IsString(type)) {
+		fail(L, "must be a string, got %s", describe(type).s);
+		goto bad;
+	}
+	int kind = -1;
+	struct names kinds = {0};
+	for (int k = DIST_DETERMINISTIC; k <= DIST_MIXTURE; k++) {
+		names_add(&kinds, dist_kind_name((enum dist_kind)k));
+		if (strcmp(type->valuestring, dist_kind_name((enum dist_kind)k)) == 0)
+			kind = k;
+	}
+	if (kind < 0) {
+		fail_unknown(L, "distribution type", type->valuestring, &kinds, "types");
+		names_free(&kinds);
+		goto bad;
+	}
+	names_free(&kinds);
+	at_pop(L, at);
+
+	const char *keys[8] = {"type", "per_byte"};
+	size_t nk = 2;
+	for (size_t i = 0; i < 6 && kind_keys[kind][i]; i++)
+		keys[nk++] = kind_keys[kind][i];
+	if (check_keys(L, it, keys, nk, NULL, 0) < 0 ||
+	    put(L, cn, "type", cJSON_CreateString(dist_kind_name((enum dist_kind)kind))) < 0)
+		goto bad;
+
+	const char *kname = dist_kind_name((enum dist_kind)kind);
+	double a, b;
+	int form, interp;
+	switch ((enum dist_kind)kind) {
+	case DIST_DETERMINISTIC:
+		if (dparam(L, it, "value", R_GE0, &a, cn) < 0)
+			goto bad;
+		d = made(L, dist_new_deterministic(a, &te), &te);
+		break;
+	case DIST_EXPONENTIAL:
+		form = pick_form(L, it, kname, "mean", NULL, "rate", NULL);
+		if (form < 0 || dparam(L, it, form ? "rate" : "mean", R_GT0, &a, cn) < 0)
+			goto bad;
+		d = made(L, dist_new_exponential(form ? 1 / a : a, &te), &te);
+		break;
+	case DIST_UNIFORM:
+		if (dparam(L, it, "min", R_GE0, &a, cn) < 0 ||
+		    dparam(L, it, "max", (struct rule){.lo_kind = LO_GT, .lo = a, .hi = INFINITY},
+			   &b, cn) < 0)
+			goto bad;
+		d = made(L, dist_new_uniform(a, b, &te), &te);
+		break;
+	case DIST_NORMAL:
+		if (dparam(L, it, "mean", R_ANY, &a, cn) < 0 ||
+		    dparam(L, it, "sd", R_GT0, &b, cn) < 0)
+			goto bad;
+		d = made(L, dist_new_normal(a, b, &te), &te);
+		break;
+	case DIST_LOGNORMAL:
+		form = pick_form(L, it, kname, "mean", "sd", "mu", "sigma");
+		if (form < 0)
+			goto bad;
+		if (form == 0) {
+			if (dparam(L, it, "mean", R_GT0, &a, cn) < 0 ||
+			    dparam(L, it, "sd", R_GT0, &b, cn) < 0)
+				goto bad;
+			d = made(L, dist_new_lognormal_ms(a, b, &te), &te);
+		} else {
+			if (dparam(L, it, "mu", R_ANY, &a, cn) < 0 ||
+			    dparam(L, it, "sigma", R_GT0, &b, cn) < 0)
+				goto bad;
+			d = made(L, dist_new_lognormal(a, b, &te), &te);
+		}
+		break;
+	case DIST_GAMMA:
+		form = pick_form(L, it, kname, "shape", "scale", "mean", "sd");
+		if (form < 0 ||
+		    dparam(L, it, form ? "mean" : "shape", R_GT0, &a, cn) < 0 ||
+		    dparam(L, it, form ? "sd" : "scale", R_GT0, &b, cn) < 0)
+			goto bad;
+		/* mean = shape*scale, var = shape*scale^2 */
+		d = form ? made(L, dist_new_gamma(a * a / (b * b), b * b / a, &te), &te)
+			 : made(L, dist_new_gamma(a, b, &te), &te);
+		break;
+	case DIST_WEIBULL:
+	case DIST_PARETO:
+		if (dparam(L, it, "shape", R_GT0, &a, cn) < 0 ||
+		    dparam(L, it, "scale", R_GT0, &b, cn) < 0)
+			goto bad;
+		d = kind == DIST_WEIBULL ? made(L, dist_new_weibull(a, b, &te), &te)
+					 : made(L, dist_new_pareto(a, b, &te), &te);
+		break;
+	case DIST_EMPIRICAL:
+		if (get_bool(L, it, "interpolate", 0, &interp, cn) < 0)
+			goto bad;
+		d = dist_from_samples(L, it, cn, interp);
+		break;
+	case DIST_MIXTURE:
+		d = dist_mixture(L, it, cn);
+		break;
+	}
+	if (!d)
+		goto bad;
+	double pb;
+	if (get_num(L, it, "per_byte", 0, R_GE0, &pb, cn) < 0)
+		goto bad;
+	dist_set_per_byte(d, pb);
+	*canon = cn;
+	return d;
+bad:
+	dist_free(d);
+	cJSON_Delete(cn);
+	return NULL;
+}
+
+/* An optional distribution member; absent or null gives NULL and a null in
+ * the resolved document. */
+static int get_opt_dist(struct ld *L, const cJSON *obj, const char *key,
+			struct dist **out, cJSON *res)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	cJSON *canon = NULL;
+	if (it && !cJSON_IsNull(it)) {
+		*out = parse_dist(L, it, &canon);
+		if (!*out)
+			return -1;
+	}
+	at_pop(L, at);
+	return put(L, res, key, canon ? canon : cJSON_CreateNull());
+}
+
+/* --- parameter tables (policies, workloads) ------------------------------ */
+
+static int is_path_param(const char *name)
+{
+	size_t n = strlen(name);
+	return strcmp(name, "path") == 0 || strcmp(name, "file") == 0 ||
+	       (n > 5 && (strcmp(name + n - 5, "_path") == 0 ||
+			  strcmp(name + n - 5, "_file") == 0));
+}
+
+/* Checks one parameter value at the current path; fills *out when out is
+ * not NULL (the caller then owns its string or dist) and *canon always. */
+static int param_value(struct ld *L, const struct param_def *def, const cJSON *it,
+		       union param_val *out, cJSON **canon)
+{
+	double v;
+	*canon = NULL;
+	switch (def->type) {
+	case PARAM_NUM:
+	case PARAM_INT: {
+		struct rule r = {.lo_kind = LO_GE, .integral = def->type == PARAM_INT,
+				 .lo = def->min, .hi = def->max};
+		if (check_num(L, it, r, &v) < 0)
+			return -1;
+		if (out)
+			out->num = v;
+		*canon = cJSON_CreateNumber(v);
+		break;
+	}
+	case PARAM_BOOL:
+		if (!cJSON_IsBool(it))
+			return fail(L, "must be true or false, got %s", describe(it).s);
+		if (out)
+			out->num = cJSON_IsTrue(it);
+		*canon = cJSON_CreateBool(cJSON_IsTrue(it));
+		break;
+	case PARAM_ENUM: {
+		if (!cJSON_IsString(it))
+			return fail(L, "must be a string, got %s", describe(it).s);
+		int idx = param_choice_index(def, it->valuestring);
+		if (idx < 0) {
+			struct names nm = {0};
+			names_from_choices(&nm, def->choices);
+			fail_unknown(L, "value", it->valuestring, &nm, "choices");
+			names_free(&nm);
+			return -1;
+		}
+		if (out)
+			out->num = idx;
+		*canon = cJSON_CreateString(it->valuestring);
+		break;
+	}
+	case PARAM_STR: {
+		if (!cJSON_IsString(it))
+			return fail(L, "must be a string, got %s", describe(it).s);
+		char *s = is_path_param(def->name) ? resolve_path(L, it->valuestring)
+						   : strdup(it->valuestring);
+		if (!s)
+			return oom(L);
+		*canon = cJSON_CreateString(s);
+		if (out)
+			out->str = s;
+		else
+			free(s);
+		break;
+	}
+	case PARAM_DIST: {
+		struct dist *d = parse_dist(L, it, canon);
+		if (!d)
+			return -1;
+		if (out)
+			out->dist = d;
+		else
+			dist_free(d);
+		return 0;
+	}
+	}
+	return *canon ? 0 : oom(L);
+}
+
+/* The default of def as a JSON value (caller owns it), or NULL with e set
+ * when the parameter is required. */
+static cJSON *param_default(struct ld *L, const struct param_def *def)
+{
+	char buf[128];
+	cJSON *v = NULL;
+	switch (def->type) {
+	case PARAM_NUM:
+	case PARAM_INT:
+		v = cJSON_CreateNumber(def->def);
+		break;
+	case PARAM_BOOL:
+		v = cJSON_CreateBool(def->def != 0);
+		break;
+	case PARAM_ENUM:
+		v = cJSON_CreateString(param_choice_name(def, (int)def->def, buf, sizeof buf));
+		break;
+	case PARAM_STR:
+		if (!def->def_str) {
+			fail(L, "required");
+			return NULL;
+		}
+		v = cJSON_CreateString(def->def_str);
+		break;
+	case PARAM_DIST:
+		if (!def->def_str) {
+			fail(L, "required");
+			return NULL;
+		}
+		v = cJSON_Parse(def->def_str);
+		if (!v) {
+			err_set(L->e, ERR_INTERNAL, "%s: %s: bad built-in default '%s'",
+				L->name, L->path, def->def_str);
+			return NULL;
+		}
+		return v;
+	}
+	if (!v)
+		oom(L);
+	return v;
+}
+
+static void params_free(const struct param_def *defs, size_t n, union param_val *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (defs[i].type == PARAM_STR)
+			free((void *)v[i].str);
+		else if (defs[i].type == PARAM_DIST)
+			dist_free(v[i].dist);
+	}
+	free(v);
+}
+
+/* Resolves every parameter of defs from obj, else from fallback (already
+ * resolved values), else from its default. out may be NULL (check only).
+ * Each resolved value is added to res under the parameter's name. */
+static int params_fill(struct ld *L, const struct param_def *defs, size_t n,
+		       const cJSON *obj, const cJSON *fallback,
+		       union param_val *out, cJSON *res)
+{
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *it = member(obj, defs[i].name);
+		cJSON *owned = NULL, *canon = NULL;
+		int saved = L->resolve;
+		size_t at = at_key(L, defs[i].name);
+		if (!it && (it = member(fallback, defs[i].name)) != NULL)
+			L->resolve = 0;     /* its paths are resolved already */
+		if (!it) {
+			owned = param_default(L, &defs[i]);
+			if (!owned)
+				return -1;
+			it = owned;
+			L->resolve = 0;     /* built-in defaults are not relative to the file */
+		}
+		int rc = param_value(L, &defs[i], it, out ? &out[i] : NULL, &canon);
+		L->resolve = saved;
+		cJSON_Delete(owned);
+		if (rc < 0 || put(L, res, defs[i].name, canon) < 0)
+			return -1;
+		at_pop(L, at);
+	}
+	return 0;
+}
+
+/* --- sections ----------------------------------------------------------- */
+
+static const char *const key_modes[] = {"hash", "round_robin"};
+static const char *const cold_modes[] = {"delay", "first_request"};
+static const char *const full_modes[] = {"drop", "block"};
+static const char *const edge_modes[] = {"broadcast", "branch"};
+static const char *const cost_models[] = {"gb_second", "replica_hour"};
+static const char *const bill_modes[] = {"replica_time", "execution_time"};
+
+static int require_array(struct ld *L, const cJSON *obj, const char *key,
+			 const cJSON **out)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	if (!it)
+		return fail(L, "required");
+	if (!cJSON_IsArray(it))
+		return fail(L, "must be an array, got %s", describe(it).s);
+	if (cJSON_GetArraySize(it) == 0)
+		return fail(L, "must not be empty");
+	at_pop(L, at);
+	*out = it;
+	return 0;
+}
+
+static int require_string(struct ld *L, const cJSON *obj, const char *key,
+			  const cJSON **out)
+{
+	const cJSON *it = member(obj, key);
+	size_t at = at_key(L, key);
+	if (!it)
+		return fail(L, "required");
+	if (!cJSON_IsString(it))
+		return fail(L, "must be a string, got %s", describe(it).s);
+	at_pop(L, at);
+	*out = it;
+	return 0;
+}
+
+/* Names address elements in --set paths and rng stream names. */
+static int check_name(struct ld *L, const char *s)
+{
+	if (!s[0])
+		return fail(L, "must not be empty");
+	if (strpbrk(s, ".[]"))
+		return fail(L, "'%s' must not contain '.', '[' or ']'", s);
+	return 0;
+}
+
+static int function_ref(struct ld *L, const cJSON *it, int *out)
+{
+	const struct config *c = L->c;
+	if (!cJSON_IsString(it))
+		return fail(L, "must be a function name, got %s", describe(it).s);
+	*out = config_function_index(c, it->valuestring);
+	if (*out >= 0)
+		return 0;
+	struct names nm = {0};
+	for (int i = 0; i < c->nfunctions; i++)
+		names_add(&nm, c->functions[i].name);
+	fail_unknown(L, "function", it->valuestring, &nm, "functions");
+	names_free(&nm);
+	return -1;
+}
+
+/* Pass 1 over functions: names only, so sources and edges can refer to any
+ * function whatever the order. */
+static int load_function_names(struct ld *L, const cJSON *fns)
+{
+	struct config *c = L->c;
+	int n = cJSON_GetArraySize(fns);
+	c->functions = calloc((size_t)n, sizeof *c->functions);
+	if (!c->functions)
+		return oom(L);
+	int i = 0;
+	for (const cJSON *f = fns->child; f; f = f->next, i++) {
+		size_t at = at_idx(L, i);
+		if (!cJSON_IsObject(f))
+			return fail(L, "must be an object, got %s", describe(f).s);
+		const cJSON *name;
+		if (require_string(L, f, "name", &name) < 0)
+			return -1;
+		size_t an = at_key(L, "name");
+		if (check_name(L, name->valuestring) < 0)
+			return -1;
+		int dup = config_function_index(c, name->valuestring);
+		if (dup >= 0)
+			return fail(L, "duplicate function name '%s' (also functions[%d])",
+				    name->valuestring, dup);
+		at_pop(L, an);
+		c->functions[i].name = strdup(name->valuestring);
+		if (!c->functions[i].name)
+			return oom(L);
+		c->nfunctions = i + 1;
+		at_pop(L, at);
+	}
+	return 0;
+}
+
+static int load_workload(struct ld *L, struct cfg_source *s, const cJSON *arr, cJSON *res)
+{
+	static const char *const base_keys[] = {"workload", "time_scale", "rate_scale"};
+	const cJSON *wname;
+	if (!cJSON_IsObject(arr))
+		return fail(L, "must be an object, got %s", describe(arr).s);
+	if (require_string(L, arr, "workload", &wname) < 0)
+		return -1;
+	s->workload = workload_find(wname->valuestring);
+	if (!s->workload) {
+		struct names nm = {0};
+		for (size_t i = 0; workload_at(i); i++)
+			names_add(&nm, workload_at(i)->name);
+		at_key(L, "workload");
+		fail_unknown(L, "workload", wname->valuestring, &nm, "workloads");
+		names_free(&nm);
+		return -1;
+	}
+	const struct workload *w = s->workload;
+	if (check_keys(L, arr, base_keys, NKEYS(base_keys), w->params, w->nparams) < 0)
+		return -1;
+	s->workload_params = calloc(w->nparams ? w->nparams : 1, sizeof *s->workload_params);
+	if (!s->workload_params)
+		return oom(L);
+	if (put(L, res, "workload", cJSON_CreateString(w->name)) < 0 ||
+	    get_num(L, arr, "time_scale", 1, R_GT0, &s->time_scale, res) < 0 ||
+	    get_num(L, arr, "rate_scale", 1, R_GT0, &s->rate_scale, res) < 0)
+		return -1;
+	return params_fill(L, w->params, w->nparams, arr, NULL, s->workload_params, res);
+}
+
+static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
+{
+	static const char *const keys[] = {"topic", "partitions", "keys", "arrivals",
+					   "to", "connector"};
+	static const char *const conn_keys[] = {"batch_max", "batch_wait_s",
+						"max_inflight"};
+	struct config *c = L->c;
+	struct cfg_source *s = &c->sources[i];
+	const cJSON *topic, *arr, *to, *conn;
+	int mode;
+	if (!cJSON_IsObject(sj))
+		return fail(L, "must be an object, got %s", describe(sj).s);
+	if (check_keys(L, sj, keys, NKEYS(keys), NULL, 0) < 0 ||
+	    require_string(L, sj, "topic", &topic) < 0)
+		return -1;
+	size_t at = at_key(L, "topic");
+	if (check_name(L, topic->valuestring) < 0)
+		return -1;
+	for (int j = 0; j < i; j++)
+		if (strcmp(c->sources[j].topic, topic->valuestring) == 0)
+			return fail(L, "duplicate topic '%s' (also sources[%d])",
+				    topic->valuestring, j);
+	at_pop(L, at);
+	s->topic = strdup(topic->valuestring);
+	if (!s->topic)
+		return oom(L);
+	if (put(L, res, "topic", cJSON_CreateString(s->topic)) < 0 ||
+	    get_int(L, sj, "partitions", 1, 1, 100000, &s->partitions, res) < 0 ||
+	    get_enum(L, sj, "keys", key_modes, NKEYS(key_modes), KEYS_HASH, &mode, res) < 0)
+		return -1;
+	s->keys = (enum key_mode)mode;
+
+	arr = member(sj, "arrivals");
+	at = at_key(L, "arrivals");
+	if (!arr)
+		return fail(L, "required");
+	cJSON *ra = put_obj(L, res, "arrivals");
+	if (!ra || load_workload(L, s, arr, ra) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (require_array(L, sj, "to", &to) < 0)
+		return -1;
+	int n = cJSON_GetArraySize(to);
+	cJSON *rto = put_arr(L, res, "to");
+	s->targets = calloc((size_t)n, sizeof *s->targets);
+	if (!rto || !s->targets)
+		return oom(L);
+	at = at_key(L, "to");
+	int k = 0;
+	for (const cJSON *t = to->child; t; t = t->next, k++) {
+		size_t ak = at_idx(L, k);
+		int f;
+		if (function_ref(L, t, &f) < 0)
+			return -1;
+		for (int j = 0; j < k; j++)
+			if (s->targets[j] == f)
+				return fail(L, "duplicate target '%s'", t->valuestring);
+		s->targets[k] = f;
+		s->ntargets = k + 1;
+		if (put(L, rto, NULL, cJSON_CreateString(t->valuestring)) < 0)
+			return -1;
+		at_pop(L, ak);
+	}
+	at_pop(L, at);
+
+	cJSON *rc;
+	if (get_section(L, sj, "connector", &conn) < 0 ||
+	    !(rc = put_obj(L, res, "connector")))
+		return -1;
+	at = at_key(L, "connector");
+	if ((conn && check_keys(L, conn, conn_keys, NKEYS(conn_keys), NULL, 0) < 0) ||
+	    get_int(L, conn, "batch_max", 500, 1, INT_MAX, &s->batch_max, rc) < 0 ||
+	    get_num(L, conn, "batch_wait_s", 0, R_GE0, &s->batch_wait_s, rc) < 0 ||
+	    get_int(L, conn, "max_inflight", 0, 0, INT_MAX, &s->max_inflight, rc) < 0)
+		return -1;
+	at_pop(L, at);
+	return 0;
+}
+
+static int load_edges(struct ld *L, int i, const cJSON *ej, cJSON *res)
+{
+	static const char *const keys[] = {"mode", "to"};
+	static const char *const edge_keys[] = {"function", "p"};
+	struct config *c = L->c;
+	struct cfg_function *f = &c->functions[i];
+	const cJSON *to = NULL;
+	int mode = EDGES_BROADCAST;
+	if (ej) {
+		if (check_keys(L, ej, keys, NKEYS(keys), NULL, 0) < 0)
+			return -1;
+		to = member(ej, "to");
+		size_t at = at_key(L, "to");
+		if (!to)
+			return fail(L, "required");
+		if (!cJSON_IsArray(to))
+			return fail(L, "must be an array, got %s", describe(to).s);
+		at_pop(L, at);
+	}
+	if (get_enum(L, ej, "mode", edge_modes, NKEYS(edge_modes), EDGES_BROADCAST,
+		     &mode, res) < 0)
+		return -1;
+	f->edge_mode = (enum edge_mode)mode;
+	cJSON *rto = put_arr(L, res, "to");
+	if (!rto)
+		return -1;
+	int n = to ? cJSON_GetArraySize(to) : 0;
+	if (n == 0 && mode == EDGES_BROADCAST)
+		return 0;
+	f->edges = calloc(n ? (size_t)n : 1, sizeof *f->edges);
+	if (!f->edges)
+		return oom(L);
+	size_t at = at_key(L, "to");
+	double sum = 0;
+	int k = 0;
+	for (const cJSON *t = to ? to->child : NULL; t; t = t->next, k++) {
+		size_t ak = at_idx(L, k);
+		const cJSON *fn = t, *p = NULL;
+		double pv = 1;
+		int target;
+		if (cJSON_IsObject(t)) {
+			if (check_keys(L, t, edge_keys, NKEYS(edge_keys), NULL, 0) < 0 ||
+			    require_string(L, t, "function", &fn) < 0)
+				return -1;
+			p = member(t, "p");
+		} else if (!cJSON_IsString(t)) {
+			return fail(L, "must be a function name or {\"function\": name, \"p\": "
+				    "probability}, got %s", describe(t).s);
+		}
+		if (mode == EDGES_BRANCH && !p)
+			return fail(L, "branch edges need a probability: {\"function\": \"%s\", "
+				    "\"p\": ...}", fn->valuestring);
+		if (mode == EDGES_BROADCAST && p) {
+			at_key(L, "p");
+			return fail(L, "only branch edges (\"mode\": \"branch\") take a probability");
+		}
+		size_t af = fn != t ? at_key(L, "function") : L->plen;
+		if (function_ref(L, fn, &target) < 0)
+			return -1;
+		if (target == i)
+			return fail(L, "self-edge '%s' -> '%s' (the graph must be acyclic)",
+				    f->name, f->name);
+		for (int j = 0; j < k; j++)
+			if (f->edges[j].to == target)
+				return fail(L, "duplicate edge to '%s'", fn->valuestring);
+		at_pop(L, af);
+		if (p) {
+			size_t ap = at_key(L, "p");
+			if (check_num(L, p, (struct rule){.lo_kind = LO_GE, .lo = 0, .hi = 1},
+				      &pv) < 0)
+				return -1;
+			at_pop(L, ap);
+		}
+		f->edges[k] = (struct cfg_edge){.to = target, .p = pv};
+		f->nedges = k + 1;
+		sum += pv;
+		cJSON *re;
+		if (mode == EDGES_BRANCH) {
+			if (!(re = put_obj(L, rto, NULL)) ||
+			    put(L, re, "function", cJSON_CreateString(fn->valuestring)) < 0 ||
+			    put(L, re, "p", cJSON_CreateNumber(pv)) < 0)
+				return -1;
+		} else if (put(L, rto, NULL, cJSON_CreateString(fn->valuestring)) < 0) {
+			return -1;
+		}
+		at_pop(L, ak);
+	}
+	if (mode == EDGES_BRANCH && fabs(sum - 1) > 1e-9)
+		return fail(L, "branch probabilities sum to %.10g, not 1", sum);
+	at_pop(L, at);
+	return 0;
+}
+
+static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_as,
+			 cJSON *res)
+{
+	static const char *const keys[] = {
+		"name", "service", "cold_start", "cold_start_mode", "outputs",
+		"concurrency", "memory_mb", "keep_alive_s", "min_replicas",
+		"max_replicas", "initial_replicas", "queue_capacity", "on_full",
+		"on_demand", "edges", "scaling",
+	};
+	static const char *const scaling_keys[] = {"managed"};
+	struct config *c = L->c;
+	struct cfg_function *f = &c->functions[i];
+	const struct policy *pol = c->policy;
+	int mode;
+	double v;
+	if (check_keys(L, fj, keys, NKEYS(keys), NULL, 0) < 0 ||
+	    put(L, res, "name", cJSON_CreateString(f->name)) < 0)
+		return -1;
+
+	const cJSON *svc = member(fj, "service");
+	cJSON *canon = NULL;
+	size_t at = at_key(L, "service");
+	if (!svc)
+		return fail(L, "required");
+	f->service = parse_dist(L, svc, &canon);
+	if (!f->service || put(L, res, "service", canon) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (get_opt_dist(L, fj, "cold_start", &f->cold_start, res) < 0 ||
+	    get_enum(L, fj, "cold_start_mode", cold_modes, NKEYS(cold_modes), COLD_DELAY,
+		     &mode, res) < 0)
+		return -1;
+	f->cold_mode = (enum cold_mode)mode;
+	if (get_opt_dist(L, fj, "outputs", &f->outputs, res) < 0 ||
+	    get_int(L, fj, "concurrency", 1, 1, 1000000, &f->concurrency, res) < 0 ||
+	    get_num(L, fj, "memory_mb", 128, R_GT0, &f->memory_mb, res) < 0)
+		return -1;
+
+	const cJSON *ka = member(fj, "keep_alive_s");
+	at = at_key(L, "keep_alive_s");
+	f->keep_alive_s = INFINITY;
+	if (ka && !cJSON_IsNull(ka) &&
+	    !(cJSON_IsString(ka) && strcmp(ka->valuestring, "inf") == 0)) {
+		if (cJSON_IsString(ka))
+			return fail(L, "must be a number >= 0, null or \"inf\", got %s",
+				    describe(ka).s);
+		if (check_num(L, ka, R_GE0, &f->keep_alive_s) < 0)
+			return -1;
+	}
+	at_pop(L, at);
+	if (put(L, res, "keep_alive_s", isinf(f->keep_alive_s)
+			? cJSON_CreateString("inf") : cJSON_CreateNumber(f->keep_alive_s)) < 0)
+		return -1;
+
+	if (get_int(L, fj, "min_replicas", 0, 0, INT_MAX, &f->min_replicas, res) < 0)
+		return -1;
+	int lo = f->min_replicas > 1 ? f->min_replicas : 1;
+	const cJSON *mx = member(fj, "max_replicas");
+	at = at_key(L, "max_replicas");
+	f->max_replicas = f->min_replicas > 1000 ? f->min_replicas : 1000;
+	/* integral and not too large; the lower bound is checked below, where
+	 * the message can name min_replicas */
+	struct rule any_int = {.lo_kind = LO_NONE, .integral = 1, .hi = INT_MAX};
+	if (mx) {
+		if (check_num(L, mx, any_int, &v) < 0)
+			return -1;
+		if (v < lo && f->min_replicas > 0)
+			return fail(L, "must be >= min_replicas (%d), got %s", lo, num_txt(v).s);
+		if (v < lo)
+			return fail(L, "must be >= 1, got %s", num_txt(v).s);
+		f->max_replicas = (int)v;
+	}
+	at_pop(L, at);
+	if (put(L, res, "max_replicas", cJSON_CreateNumber(f->max_replicas)) < 0)
+		return -1;
+	const cJSON *ini = member(fj, "initial_replicas");
+	at = at_key(L, "initial_replicas");
+	f->initial_replicas = lo;
+	if (ini) {
+		if (check_num(L, ini, any_int, &v) < 0)
+			return -1;
+		if (v < f->min_replicas || v > f->max_replicas)
+			return fail(L, "must be in [min_replicas, max_replicas] = [%d, %d], got %s",
+				    f->min_replicas, f->max_replicas, num_txt(v).s);
+		f->initial_replicas = (int)v;
+	}
+	at_pop(L, at);
+	if (put(L, res, "initial_replicas", cJSON_CreateNumber(f->initial_replicas)) < 0 ||
+	    get_num(L, fj, "queue_capacity", -1, R_INT(-1, QUEUE_MAX), &v, res) < 0)
+		return -1;
+	f->queue_capacity = (long)v;
+	if (get_enum(L, fj, "on_full", full_modes, NKEYS(full_modes), FULL_DROP, &mode,
+		     res) < 0 ||
+	    get_bool(L, fj, "on_demand", 0, &f->on_demand, res) < 0)
+		return -1;
+	f->on_full = (enum on_full)mode;
+
+	const cJSON *ej, *sc;
+	cJSON *re, *rs;
+	if (get_section(L, fj, "edges", &ej) < 0 || !(re = put_obj(L, res, "edges")))
+		return -1;
+	at = at_key(L, "edges");
+	if (load_edges(L, i, ej, re) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (get_section(L, fj, "scaling", &sc) < 0 || !(rs = put_obj(L, res, "scaling")))
+		return -1;
+	at = at_key(L, "scaling");
+	if (sc && check_keys(L, sc, scaling_keys, NKEYS(scaling_keys), pol->params,
+			     pol->nparams) < 0)
+		return -1;
+	if (get_bool(L, sc, "managed", 1, &f->managed, rs) < 0)
+		return -1;
+	f->policy_params = calloc(pol->nparams ? pol->nparams : 1, sizeof *f->policy_params);
+	if (!f->policy_params)
+		return oom(L);
+	if (params_fill(L, pol->params, pol->nparams, sc, res_as, f->policy_params, rs) < 0)
+		return -1;
+	at_pop(L, at);
+	return 0;
+}
+
+static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
+{
+	static const char *const keys[] = {"policy", "interval_s", "actuation_delay_s"};
+	struct config *c = L->c;
+	const cJSON *as, *pn;
+	if (get_section(L, root, "autoscaler", &as) < 0)
+		return -1;
+	size_t at = at_key(L, "autoscaler");
+	const char *name = "static";
+	pn = member(as, "policy");
+	if (pn) {
+		size_t ap = at_key(L, "policy");
+		if (!cJSON_IsString(pn))
+			return fail(L, "must be a string, got %s", describe(pn).s);
+		name = pn->valuestring;
+		at_pop(L, ap);
+	}
+	c->policy = policy_find(name);
+	if (!c->policy) {
+		struct names nm = {0};
+		for (size_t i = 0; policy_at(i); i++)
+			names_add(&nm, policy_at(i)->name);
+		at_key(L, "policy");
+		fail_unknown(L, "policy", name, &nm, "policies");
+		names_free(&nm);
+		return -1;
+	}
+	const struct policy *p = c->policy;
+	if ((as && check_keys(L, as, keys, NKEYS(keys), p->params, p->nparams) < 0) ||
+	    put(L, res, "policy", cJSON_CreateString(p->name)) < 0 ||
+	    get_num(L, as, "interval_s", p->interval_s, R_GT0, &c->decision_interval_s,
+		    res) < 0 ||
+	    get_num(L, as, "actuation_delay_s", 0, R_GE0, &c->actuation_delay_s, res) < 0 ||
+	    params_fill(L, p->params, p->nparams, as, NULL, NULL, res) < 0)
+		return -1;
+	at_pop(L, at);
+	return 0;
+}
+
+/* Rejects cycles (naming one) with an iterative depth-first search. */
+static int check_acyclic(struct ld *L)
+{
+	struct config *c = L->c;
+	int n = c->nfunctions, rc = 0;
+	char *color = calloc((size_t)n, 1);          /* 0 new, 1 on stack, 2 done */
+	int *stack = malloc((size_t)n * sizeof *stack);
+	int *next = calloc((size_t)n, sizeof *next);  /* next edge to follow */
+	if (!color || !stack || !next) {
+		rc = oom(L);
+		goto out;
+	}
+	for (int r = 0; r < n && rc == 0; r++) {
+		if (color[r])
+			continue;
+		int sp = 0;
+		stack[sp++] = r;
+		color[r] = 1;
+		while (sp > 0 && rc == 0) {
+			int u = stack[sp - 1];
+			if (next[u] == c->functions[u].nedges) {
+				color[u] = 2;
+				sp--;
+				continue;
+			}
+			int v = c->functions[u].edges[next[u]++].to;
+			if (color[v] == 0) {
+				color[v] = 1;
+				stack[sp++] = v;
+			} else if (color[v] == 1) {
+				char cyc[700];
+				size_t len = 0;
+				int from = sp - 1;
+				while (stack[from] != v)
+					from--;
+				for (int j = from; j < sp && len < sizeof cyc; j++) {
+					int w = snprintf(cyc + len, sizeof cyc - len, "%s -> ",
+							 c->functions[stack[j]].name);
+					len += w > 0 ? (size_t)w : 0;
+				}
+				if (len < sizeof cyc)
+					snprintf(cyc + len, sizeof cyc - len, "%s",
+						 c->functions[v].name);
+				at_key(L, "functions");
+				rc = fail(L, "cycle: %s", cyc);
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	free(next);
+	return rc;
+}
+
+static int check_reachable(struct ld *L)
+{
+	struct config *c = L->c;
+	int n = c->nfunctions, head = 0, tail = 0, rc = 0;
+	char *seen = calloc((size_t)n, 1);
+	int *queue = malloc((size_t)n * sizeof *queue);
+	if (!seen || !queue) {
+		rc = oom(L);
+		goto out;
+	}
+	for (int s = 0; s < c->nsources; s++) {
+		for (int k = 0; k < c->sources[s].ntargets; k++) {
+			int f = c->sources[s].targets[k];
+			if (!seen[f]) {
+				seen[f] = 1;
+				queue[tail++] = f;
+			}
+		}
+	}
+	while (head < tail) {
+		const struct cfg_function *f = &c->functions[queue[head++]];
+		for (int k = 0; k < f->nedges; k++) {
+			if (!seen[f->edges[k].to]) {
+				seen[f->edges[k].to] = 1;
+				queue[tail++] = f->edges[k].to;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (!seen[i]) {
+			rc = fail(L, "functions[%d] ('%s'): not reachable from any source",
+				  i, c->functions[i].name);
+			break;
+		}
+	}
+out:
+	free(seen);
+	free(queue);
+	return rc;
+}
+
+static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
+{
+	static const char *const mon_keys[] = {"scrape_interval_s", "retention_s"};
+	static const char *const cost_keys[] = {"model", "usd_per_gb_s", "usd_per_request",
+						"usd_per_replica_hour", "bill"};
+	static const char *const slo_keys[] = {"latency_s"};
+	static const char *const rec_keys[] = {"timeline_interval_s"};
+	struct config *c = L->c;
+	const cJSON *s;
+	cJSON *r;
+	size_t at;
+	int mode;
+
+	if (get_section(L, root, "monitor", &s) < 0 || !(r = put_obj(L, res, "monitor")))
+		return -1;
+	at = at_key(L, "monitor");
+	if ((s && check_keys(L, s, mon_keys, NKEYS(mon_keys), NULL, 0) < 0) ||
+	    get_num(L, s, "scrape_interval_s", 15, R_GT0, &c->scrape_interval_s, r) < 0 ||
+	    get_num(L, s, "retention_s", 900, R_GT0, &c->monitor_retention_s, r) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (get_section(L, root, "cost", &s) < 0 || !(r = put_obj(L, res, "cost")))
+		return -1;
+	at = at_key(L, "cost");
+	if ((s && check_keys(L, s, cost_keys, NKEYS(cost_keys), NULL, 0) < 0) ||
+	    get_enum(L, s, "model", cost_models, NKEYS(cost_models), COST_GB_SECOND, &mode,
+		     r) < 0)
+		return -1;
+	c->cost.model = (enum cost_model)mode;
+	if (get_num(L, s, "usd_per_gb_s", 0.0000166667, R_GE0, &c->cost.usd_per_gb_s, r) < 0 ||
+	    get_num(L, s, "usd_per_request", 0.0000002, R_GE0, &c->cost.usd_per_request, r) < 0 ||
+	    get_num(L, s, "usd_per_replica_hour", 0, R_GE0, &c->cost.usd_per_replica_hour,
+		    r) < 0 ||
+	    get_enum(L, s, "bill", bill_modes, NKEYS(bill_modes), 0, &c->cost.bill_execution,
+		     r) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (get_section(L, root, "slo", &s) < 0 || !(r = put_obj(L, res, "slo")))
+		return -1;
+	at = at_key(L, "slo");
+	if (s && check_keys(L, s, slo_keys, NKEYS(slo_keys), NULL, 0) < 0)
+		return -1;
+	const cJSON *lat = member(s, "latency_s");
+	size_t al = at_key(L, "latency_s");
+	c->slo_latency_s = 0;
+	if (lat && !cJSON_IsNull(lat) && check_num(L, lat, R_GT0, &c->slo_latency_s) < 0)
+		return -1;
+	at_pop(L, al);
+	if (put(L, r, "latency_s", c->slo_latency_s > 0 ? cJSON_CreateNumber(c->slo_latency_s)
+							 : cJSON_CreateNull()) < 0)
+		return -1;
+	at_pop(L, at);
+
+	if (get_section(L, root, "record", &s) < 0 || !(r = put_obj(L, res, "record")))
+		return -1;
+	at = at_key(L, "record");
+	if ((s && check_keys(L, s, rec_keys, NKEYS(rec_keys), NULL, 0) < 0) ||
+	    get_num(L, s, "timeline_interval_s", 1, R_GE0, &c->timeline_interval_s, r) < 0)
+		return -1;
+	at_pop(L, at);
+	return 0;
+}
+
+static char *default_experiment(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	size_t n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+		n -= 5;
+	return strndup(base, n);
+}
+
+static int load_top(struct ld *L, const cJSON *root, cJSON *res)
+{
+	static const char *const keys[] = {
+		"experiment", "seed", "replication", "rng", "duration_s", "warmup_s",
+		"sources", "functions", "autoscaler", "monitor", "cost", "slo", "record",
+	};
+	struct config *c = L->c;
+	const cJSON *it, *srcs, *fns;
+	size_t at;
+	double v;
+	if (!cJSON_IsObject(root))
+		return fail(L, "the document must be a JSON object, got %s", describe(root).s);
+	if (check_keys(L, root, keys, NKEYS(keys), NULL, 0) < 0)
+		return -1;
+
+	it = member(root, "experiment");
+	at = at_key(L, "experiment");
+	if (it && !cJSON_IsString(it))
+		return fail(L, "must be a string, got %s", describe(it).s);
+	if (it && !it->valuestring[0])
+		return fail(L, "must not be empty");
+	at_pop(L, at);
+	c->experiment = it ? strdup(it->valuestring) : default_experiment(L->name);
+	if (!c->experiment || put(L, res, "experiment", cJSON_CreateString(c->experiment)) < 0)
+		return oom(L);
+	if (get_num(L, root, "seed", 1, R_INT(0, SEED_MAX), &v, res) < 0)
+		return -1;
+	c->seed = (uint64_t)v;
+	if (get_int(L, root, "replication", 0, 0, INT_MAX, &c->replication, res) < 0)
+		return -1;
+
+	it = member(root, "rng");
+	at = at_key(L, "rng");
+	if (it && !cJSON_IsString(it))
+		return fail(L, "must be a string, got %s", describe(it).s);
+	if (it && !rng_type_valid(it->valuestring))
+		return fail(L, "unknown GSL generator '%s' (e.g. mt19937, ranlxd2, taus2)",
+			    it->valuestring);
+	at_pop(L, at);
+	c->rng_type = strdup(it ? it->valuestring : RNG_DEFAULT_TYPE);
+	if (!c->rng_type || put(L, res, "rng", cJSON_CreateString(c->rng_type)) < 0)
+		return oom(L);
+
+	it = member(root, "duration_s");
+	at = at_key(L, "duration_s");
+	c->duration_s = INFINITY;
+	if (it && !cJSON_IsNull(it) &&
+	    !(cJSON_IsString(it) && strcmp(it->valuestring, "inf") == 0)) {
+		if (cJSON_IsString(it))
+			return fail(L, "must be a number > 0, null or \"inf\", got %s",
+				    describe(it).s);
+		if (check_num(L, it, R_GT0, &c->duration_s) < 0)
+			return -1;
+	}
+	at_pop(L, at);
+	if (put(L, res, "duration_s", isinf(c->duration_s) ? cJSON_CreateNull()
+			: cJSON_CreateNumber(c->duration_s)) < 0)
+		return -1;
+	if (get_num(L, root, "warmup_s", 0, R_GE0, &c->warmup_s, res) < 0)
+		return -1;
+	if (c->warmup_s > 0 && c->warmup_s >= c->duration_s) {
+		at = at_key(L, "warmup_s");
+		return fail(L, "must be < duration_s (%s), got %s",
+			    num_txt(c->duration_s).s, num_txt(c->warmup_s).s);
+	}
+
+	cJSON *rsrc = put_arr(L, res, "sources");
+	cJSON *rfn = put_arr(L, res, "functions");
+	cJSON *ras = put_obj(L, res, "autoscaler");
+	if (!rsrc || !rfn || !ras)
+		return -1;
+	if (require_array(L, root, "sources", &srcs) < 0 ||
+	    require_array(L, root, "functions", &fns) < 0)
+		return -1;
+	at = at_key(L, "functions");
+	if (load_function_names(L, fns) < 0)
+		return -1;
+	at_pop(L, at);
+
+	int n = cJSON_GetArraySize(srcs), i = 0;
+	c->sources = calloc((size_t)n, sizeof *c->sources);
+	if (!c->sources)
+		return oom(L);
+	c->nsources = n;
+	at = at_key(L, "sources");
+	for (const cJSON *s = srcs->child; s; s = s->next, i++) {
+		size_t ai = at_idx(L, i);
+		cJSON *r = put_obj(L, rsrc, NULL);
+		if (!r || load_source(L, i, s, r) < 0)
+			return -1;
+		at_pop(L, ai);
+	}
+	at_pop(L, at);
+
+	if (load_autoscaler(L, root, ras) < 0)
+		return -1;
+
+	at = at_key(L, "functions");
+	i = 0;
+	for (const cJSON *f = fns->child; f; f = f->next, i++) {
+		size_t ai = at_idx(L, i);
+		cJSON *r = put_obj(L, rfn, NULL);
+		if (!r || load_function(L, i, f, ras, r) < 0)
+			return -1;
+		at_pop(L, ai);
+	}
+	at_pop(L, at);
+
+	if (check_acyclic(L) < 0 || check_reachable(L) < 0)
+		return -1;
+	return load_tail_sections(L, root, res);
+}
+
+/* --- overrides ---------------------------------------------------------- */
+
+/* The element of array arr that seg names: an index, or the element whose
+ * "name" or "topic" is seg. */
+static cJSON *array_element(cJSON *arr, const char *seg)
+{
+	if (seg[0] && strspn(seg, "0123456789") == strlen(seg)) {
+		long idx = strtol(seg, NULL, 10);
+		return idx < cJSON_GetArraySize(arr) ? cJSON_GetArrayItem(arr, (int)idx) : NULL;
+	}
+	for (cJSON *el = arr->child; el; el = el->next) {
+		const cJSON *nm = member(el, "name");
+		if (!cJSON_IsString(nm))
+			nm = member(el, "topic");
+		if (cJSON_IsString(nm) && strcmp(nm->valuestring, seg) == 0)
+			return el;
+	}
+	return NULL;
+}
+
+static int set_fail(struct ld *L, const char *set, const char *path, size_t upto,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int set_fail(struct ld *L, const char *set, const char *path, size_t upto,
+		    const char *fmt, ...)
+{
+	char msg[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return err_set(L->e, ERR_INPUT, "%s: --set '%s': %.*s: %s", L->name, set,
+		       (int)upto, path, msg);
+}
+
+/* Applies one "a.b[2].c=VALUE" to the document. */
+static int apply_set(struct ld *L, cJSON *root, const char *set)
+{
+	const char *eq = strchr(set, '=');
+	if (!eq || eq == set)
+		return err_set(L->e, ERR_INPUT, "%s: --set '%s': expected PATH=VALUE",
+			       L->name, set);
+	char *path = strndup(set, (size_t)(eq - set));
+	cJSON *val = cJSON_ParseWithOpts(eq + 1, NULL, 1);
+	if (!val)
+		val = cJSON_CreateString(eq + 1);
+	if (!path || !val) {
+		free(path);
+		cJSON_Delete(val);
+		return oom(L);
+	}
+	cJSON *cur = root;
+	char *p = path;
+	size_t before = 0;      /* end of the segment that led to cur */
+	int rc = 0;
+	while (rc == 0) {
+		char seg[256];
+		int is_index = *p == '[';
+		size_t len;
+		if (is_index) {
+			char *close = strchr(p, ']');
+			len = close ? (size_t)(close - p - 1) : 0;
+			if (!close || len == 0 || strspn(p + 1, "0123456789") != len) {
+				rc = set_fail(L, set, path, strlen(path), "bad index at '%s'", p);
+				break;
+			}
+			memcpy(seg, p + 1, len < sizeof seg ? len : sizeof seg - 1);
+			p = close + 1;
+		} else {
+			len = strcspn(p, ".[");
+			if (len == 0 || len >= sizeof seg) {
+				rc = set_fail(L, set, path, strlen(path), "empty or overlong key at '%s'", p);
+				break;
+			}
+			memcpy(seg, p, len);
+			p += len;
+		}
+		seg[len < sizeof seg ? len : sizeof seg - 1] = '\0';
+		size_t upto = (size_t)(p - path);
+		if (*p == '.' && p[1] == '\0') {
+			rc = set_fail(L, set, path, strlen(path), "path ends with '.'");
+			break;
+		}
+		if (*p == '.')
+			p++;
+		int last = *p == '\0';
+		cJSON *child;
+		if (cJSON_IsObject(cur) && !is_index) {
+			child = cJSON_GetObjectItemCaseSensitive(cur, seg);
+			if (last) {
+				/* (ReplaceItemViaPointer would drop the key) */
+				int ok = child ? cJSON_ReplaceItemInObjectCaseSensitive(cur, seg, val)
+					       : cJSON_AddItemToObject(cur, seg, val);
+				if (!ok)
+					rc = oom(L);
+				val = ok ? NULL : val;
+				break;
+			}
+			if (!child) {
+				child = cJSON_CreateObject();
+				if (!child || !cJSON_AddItemToObject(cur, seg, child)) {
+					cJSON_Delete(child);
+					rc = oom(L);
+					break;
+				}
+			}
+		} else if (cJSON_IsArray(cur)) {
+			child = array_element(cur, seg);
+			if (!child) {
+				if (is_index || strspn(seg, "0123456789") == strlen(seg))
+					rc = set_fail(L, set, path, upto,
+						      "index %s out of range (%d elements)", seg,
+						      cJSON_GetArraySize(cur));
+				else
+					rc = set_fail(L, set, path, upto,
+						      "no element with name or topic '%s'", seg);
+				break;
+			}
+			if (last) {
+				if (!cJSON_ReplaceItemViaPointer(cur, child, val))
+					rc = oom(L);
+				else
+					val = NULL;
+				break;
+			}
+		} else {
+			rc = set_fail(L, set, path, before ? before : upto, "%s",
+				      is_index ? "not an array" : "not an object or array");
+			break;
+		}
+		cur = child;
+		before = upto;
+	}
+	free(path);
+	cJSON_Delete(val);
+	return rc;
+}
+
+/* --- entry points ------------------------------------------------------- */
+
+static uint64_t fnv1a64(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void syntax_error(struct ld *L, const char *text, const char *where)
+{
+	size_t len = strlen(text);
+	size_t pos = where && where >= text && where <= text + len ? (size_t)(where - text) : len;
+	/* cJSON may point one past the offending character, at the end of the
+	 * input (a truncated file) or of the line: show the last real character
+	 * instead of nothing. */
+	if (pos >= len || text[pos] == '\n' || text[pos] == '\r') {
+		while (pos > 0 && strchr(" \t\r\n", text[pos - 1]))
+			pos--;
+		if (pos > 0)
+			pos--;
+	}
+	int line = 1, col = 1;
+	for (size_t i = 0; i < pos; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	size_t n = strcspn(text + pos, "\r\n");
+	if (n > 20)
+		n = 20;
+	err_set(L->e, ERR_INPUT, "%s:%d:%d: JSON syntax error near '%.*s'", L->name, line,
+		col, (int)n, text + pos);
+}
+
+static struct config *load(const char *text, size_t size, const char *name, char *dir,
+			   const char *const *sets, int nsets, struct err *e)
+{
+	struct ld L = {.name = name, .dir = dir, .resolve = 1, .e = e};
+	struct config *c = calloc(1, sizeof *c);
+	cJSON *root = NULL, *res = NULL;
+	char *flat = NULL;
+	if (!c || !(c->path = strdup(name))) {
+		oom(&L);
+		goto bad;
+	}
+	L.c = c;
+	if (strspn(text, " \t\r\n") == size) {
+		err_set(e, ERR_INPUT, "%s: empty file; expected a JSON object", name);
+		goto bad;
+	}
+	if (strlen(text) != size) {
+		err_set(e, ERR_INPUT, "%s: contains a NUL byte", name);
+		goto bad;
+	}
+	const char *end = NULL;
+	root = cJSON_ParseWithOpts(text, &end, 1);
+	if (!root) {
+		syntax_error(&L, text, end ? end : cJSON_GetErrorPtr());
+		goto bad;
+	}
+	for (int i = 0; i < nsets; i++)
+		if (apply_set(&L, root, sets[i]) < 0)
+			goto bad;
+	res = cJSON_CreateObject();
+	if (!res) {
+		oom(&L);
+		goto bad;
+	}
+	if (load_top(&L, root, res) < 0)
+		goto bad;
+	c->resolved_json = cJSON_Print(res);
+	flat = cJSON_PrintUnformatted(res);
+	if (!c->resolved_json || !flat) {
+		oom(&L);
+		goto bad;
+	}
+	snprintf(c->hash, sizeof c->hash, "%016llx", (unsigned long long)fnv1a64(flat));
+	cJSON_free(flat);
+	cJSON_Delete(root);
+	cJSON_Delete(res);
+	free(dir);
+	return c;
+bad:
+	cJSON_free(flat);
+	cJSON_Delete(root);
+	cJSON_Delete(res);
+	free(dir);
+	config_free(c);
+	return NULL;
+}
+
+struct config *config_parse(const char *text, const char *name,
+			    const char *const *sets, int nsets, struct err *e)
+{
+	if (!text) {
+		err_set(e, ERR_INTERNAL, "config_parse: no text");
+		return NULL;
+	}
+	return load(text, strlen(text), name ? name : "<string>", NULL, sets, nsets, e);
+}
+
+struct config *config_load(const char *path, const char *const *sets, int nsets,
+			   struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(e, ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - 1 - n, f);
+		if (n < cap - 1)
+			break;
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	int rerr = ferror(f) ? errno : 0;
+	fclose(f);
+	if (!buf) {
+		err_set(e, ERR_INTERNAL, "%s: out of memory", path);
+		return NULL;
+	}
+	if (rerr) {
+		free(buf);
+		err_set(e, ERR_INPUT, "%s: cannot read: %s", path, strerror(rerr));
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* relative paths in the file resolve against its directory */
+	char *dir = NULL;
+	const char *slash = strrchr(path, '/');
+	if (slash && !(slash - path == 1 && path[0] == '.')) {
+		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+		if (!dir) {
+			free(buf);
+			err_set(e, ERR_INTERNAL, "%s: out of memory", path);
+			return NULL;
+		}
+	}
+	struct config *c = load(buf, n, path, dir, sets, nsets, e);
+	free(buf);
+	return c;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; c->sources && i < c->nsources; i++) {
+		struct cfg_source *s = &c->sources[i];
+		free(s->topic);
+		if (s->workload)
+			params_free(s->workload->params, s->workload->nparams, s->workload_params);
+		else
+			free(s->workload_params);
+		free(s->targets);
+	}
+	for (int i = 0; c->functions && i < c->nfunctions; i++) {
+		struct cfg_function *f = &c->functions[i];
+		free(f->name);
+		dist_free(f->service);
+		dist_free(f->cold_start);
+		dist_free(f->outputs);
+		free(f->edges);
+		if (c->policy)
+			params_free(c->policy->params, c->policy->nparams, f->policy_params);
+		else
+			free(f->policy_params);
+	}
+	free(c->sources);
+	free(c->functions);
+	free(c->path);
+	free(c->experiment);
+	free(c->rng_type);
+	free(c->resolved_json);
+	free(c);
+}
+
+int config_function_index(const struct config *c, const char *name)
+{
+	for (int i = 0; c && name && i < c->nfunctions; i++)
+		if (c->functions[i].name && strcmp(c->functions[i].name, name) == 0)
+			return i;
+	return -1;
+}
