@@ -37,6 +37,15 @@ int evq_push(struct evq *q, double t, const struct ev *ev);
  * calendar is empty. */
 int evq_pop(struct evq *q, double *t, struct ev *ev);
 
+/* For an event kept outside the calendar (a source's next arrival) that must
+ * still be ordered as if pushed now: takes the next insertion sequence
+ * number. evq_first_before then says whether the earliest pending event
+ * comes before such an outside event (t, seq); 0 when the calendar is empty.
+ * With these, a caller merges one outside stream with the calendar at the
+ * same (time, sequence) order a push would give, without the heap work. */
+uint64_t evq_seq_take(struct evq *q);
+int evq_first_before(const struct evq *q, double t, uint64_t seq);
+
 size_t evq_len(const struct evq *q);
 /* Time of the earliest event, INFINITY when empty. */
 double evq_peek_time(const struct evq *q);

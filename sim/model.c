@@ -48,8 +48,10 @@
 
 #define NIL POOL_NIL
 
+/* Sources' next arrivals are not calendar events: each source keeps its
+ * next (time, sequence) and the loop merges them with the calendar (see
+ * evq_seq_take), which saves a heap push and pop per message. */
 enum ev_kind {
-	EV_ARRIVAL,   /* a = source */
 	EV_BATCH,     /* a = source, b = partition: batch wait elapsed */
 	EV_DONE,      /* a = msg: service finished */
 	EV_READY,     /* a = fn, b = replica | gen << 32: cold start over */
@@ -104,6 +106,7 @@ struct fn {
 	struct replica *rep;
 	int nrep, caprep;
 	uint64_t *avail;      /* bit r: READY with a free slot */
+	int avail_lo;         /* no bit is set in words below this one */
 	int *freerep;         /* GONE slots, reused */
 	int nfreerep;
 	int n_pending, n_ready, n_draining, n_busy_rep;
@@ -144,6 +147,7 @@ struct source {
 	void *wl;
 	struct rng *r_arrivals, *r_scale;
 	struct part *parts;
+	int blocks;           /* some entry function applies backpressure */
 	uint64_t rr;          /* round-robin partition counter */
 	uint64_t appended, committed;
 	/* rate scaling: copies of the current original arrival, sorted */
@@ -152,7 +156,9 @@ struct source {
 	double *copies;
 	size_t ncopies, icopy, capcopies;
 	struct arrival next;  /* the arrival scheduled next */
-	int scheduled;
+	double t_next;        /* when, and its calendar sequence number */
+	uint64_t seq_next;
+	int armed;
 };
 
 struct srow {
@@ -172,6 +178,7 @@ struct model {
 	struct source *src;
 	int nsrc;
 	int sources_live;
+	int next_src;         /* armed source with the earliest arrival, or -1 */
 	/* jobs */
 	uint64_t arrivals, completed, dropped, in_system;
 	double t_sys, a_sys;        /* integral of jobs in system */
@@ -279,18 +286,27 @@ static void sys_account(struct model *m)
 static void avail_set(struct fn *f, int r, int on)
 {
 	uint64_t bit = 1ull << (r & 63);
-	if (on)
+	if (on) {
 		f->avail[r >> 6] |= bit;
-	else
+		if ((r >> 6) < f->avail_lo)
+			f->avail_lo = r >> 6;
+	} else {
 		f->avail[r >> 6] &= ~bit;
+	}
 }
 
-static int avail_first(const struct fn *f)
+/* Lowest free replica, or -1. The scan starts at avail_lo, which it
+ * advances past empty words, so a busy pool of thousands of replicas does
+ * not cost a full scan per dispatch. */
+static int avail_first(struct fn *f)
 {
 	int words = (f->nrep + 63) >> 6;
-	for (int w = 0; w < words; w++)
-		if (f->avail[w])
+	for (int w = f->avail_lo; w < words; w++)
+		if (f->avail[w]) {
+			f->avail_lo = w;
 			return (w << 6) + __builtin_ctzll(f->avail[w]);
+		}
+	f->avail_lo = words;
 	return -1;
 }
 
@@ -463,7 +479,7 @@ static void entry_done(struct model *m, uint32_t j)
 }
 
 /* Room for one more message: a free slot with nobody queued, or queue space. */
-static int fn_has_room(const struct fn *f)
+static int fn_has_room(struct fn *f)
 {
 	long cap = f->cfg->queue_capacity;
 	if (cap < 0 || f->queue.len < cap)
@@ -595,12 +611,12 @@ static void fn_dispatch(struct model *m, struct fn *f)
 static void fn_dispatch_once(struct model *m, struct fn *f)
 {
 	for (;;) {
+		if (!f->queue.len && !f->blocked.len)
+			break;
 		int r = avail_first(f);
 		if (r < 0)
 			break;
 		if (!f->queue.len) {
-			if (!f->blocked.len)
-				break;
 			/* capacity 0: a blocked message goes straight in */
 			uint32_t i = fifo_pop(m, &f->blocked);
 			struct msg *ms = msg_at(m, i);
@@ -615,9 +631,11 @@ static void fn_dispatch_once(struct model *m, struct fn *f)
 		}
 		fn_account(m, f);
 		start_service(m, f, r, fifo_pop(m, &f->queue));
-		admit_blocked(m, f);
+		if (f->blocked.len)
+			admit_blocked(m, f);
 	}
-	admit_blocked(m, f);
+	if (f->blocked.len)
+		admit_blocked(m, f);
 	if (f->nwaiting && fn_has_room(f))
 		pump_waiting(m, f);
 }
@@ -715,11 +733,15 @@ static int ring_grow(struct model *m, struct part *p)
 }
 
 static void part_pump_once(struct model *m, struct source *s, uint32_t pi);
+static void part_stall(struct model *m, struct source *s, uint32_t pi,
+		       struct fn *f);
 
 /* Same reentrancy rule as fn_dispatch. */
 static void part_pump(struct model *m, struct source *s, uint32_t pi)
 {
 	struct part *p = &s->parts[pi];
+	if (p->next >= p->released)   /* the common case after a commit */
+		return;
 	if (p->pumping) {
 		p->repump = 1;
 		return;
@@ -739,30 +761,14 @@ static void part_pump_once(struct model *m, struct source *s, uint32_t pi)
 	while (p->next < p->released && !m->failed) {
 		if (c->max_inflight && p->inflight >= (uint32_t)c->max_inflight)
 			return;
-		for (int t = 0; t < c->ntargets; t++) {
-			struct fn *f = &m->fn[c->targets[t]];
-			if (f->cfg->on_full == FULL_BLOCK && !fn_has_room(f)) {
-				if (!p->waiting) {
-					if (f->nwaiting == f->capwaiting) {
-						int cap = f->capwaiting ? f->capwaiting * 2 : 8;
-						int *w = realloc(f->waiting_parts,
-								 (size_t)cap * 2 * sizeof *w);
-						if (!w) {
-							err_set(m->err, ERR_INTERNAL, "out of memory");
-							fail(m);
-							return;
-						}
-						f->waiting_parts = w;
-						f->capwaiting = cap;
-					}
-					f->waiting_parts[2 * f->nwaiting] = (int)(s - m->src);
-					f->waiting_parts[2 * f->nwaiting + 1] = (int)pi;
-					f->nwaiting++;
-					p->waiting = 1;
+		if (s->blocks)
+			for (int t = 0; t < c->ntargets; t++) {
+				struct fn *f = &m->fn[c->targets[t]];
+				if (f->cfg->on_full == FULL_BLOCK && !fn_has_room(f)) {
+					part_stall(m, s, pi, f);
+					return;
 				}
-				return;
 			}
-		}
 		if (p->next - p->committed >= p->ring && ring_grow(m, p) != 0)
 			return;
 		uint32_t j = p->head;
@@ -776,6 +782,30 @@ static void part_pump_once(struct model *m, struct source *s, uint32_t pi)
 		for (int t = 0; t < c->ntargets; t++)
 			fn_offer(m, &m->fn[c->targets[t]], j, 1, NIL);
 	}
+}
+
+/* Partition pi waits for room at f (backpressure on an entry function). */
+static void part_stall(struct model *m, struct source *s, uint32_t pi,
+		       struct fn *f)
+{
+	struct part *p = &s->parts[pi];
+	if (p->waiting)
+		return;
+	if (f->nwaiting == f->capwaiting) {
+		int cap = f->capwaiting ? f->capwaiting * 2 : 8;
+		int *w = realloc(f->waiting_parts, (size_t)cap * 2 * sizeof *w);
+		if (!w) {
+			err_set(m->err, ERR_INTERNAL, "out of memory");
+			fail(m);
+			return;
+		}
+		f->waiting_parts = w;
+		f->capwaiting = cap;
+	}
+	f->waiting_parts[2 * f->nwaiting] = (int)(s - m->src);
+	f->waiting_parts[2 * f->nwaiting + 1] = (int)pi;
+	f->nwaiting++;
+	p->waiting = 1;
 }
 
 /* Pumping can stall partitions again and re-add them, so work on a copy. */
@@ -868,12 +898,6 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 
 /* ------------------------------------------------------------- sources */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Reads the next original arrival, time-scaled. 1, 0 at end, -1 error. */
 static int src_read(struct model *m, struct source *s, struct arrival *a)
 {
@@ -932,28 +956,53 @@ static int src_advance(struct model *m, struct source *s)
 			s->copies = c;
 			s->capcopies = n;
 		}
+		/* n - 1 sorted uniforms on [0, gap) as normalized partial sums
+		 * of n exponentials (the order statistics of uniforms), in
+		 * O(n) instead of a sort */
+		double sum = 0;
 		s->copies[0] = s->cur.t;
+		for (size_t k = 1; k < n; k++) {
+			sum += rng_exp(s->r_scale, 1.0);
+			s->copies[k] = sum;
+		}
+		sum += rng_exp(s->r_scale, 1.0);
 		for (size_t k = 1; k < n; k++)
-			s->copies[k] = s->cur.t + gap * rng_uniform(s->r_scale);
-		qsort(s->copies + 1, n - 1, sizeof *s->copies, cmp_double);
+			s->copies[k] = s->cur.t + gap * (s->copies[k] / sum);
 		s->ncopies = n;
 		s->icopy = 0;
 	}
 }
 
+/* A linear scan: configs have a handful of sources; one with hundreds of
+ * topics would want a small heap here. */
+static void find_next_src(struct model *m)
+{
+	int best = -1;
+	for (int i = 0; i < m->nsrc; i++) {
+		const struct source *s = &m->src[i];
+		if (s->armed && (best < 0 || s->t_next < m->src[best].t_next ||
+				 (s->t_next == m->src[best].t_next &&
+				  s->seq_next < m->src[best].seq_next)))
+			best = i;
+	}
+	m->next_src = best;
+}
+
 static void src_schedule(struct model *m, struct source *s)
 {
 	int rc = src_advance(m, s);
-	if (rc <= 0) {
-		s->scheduled = 0;
-		if (rc == 0 && --m->sources_live == 0 && !m->in_system &&
-		    isinf(m->end))
-			m->stop = 1;
-		return;
+	s->armed = rc > 0;
+	if (rc > 0) {
+		s->t_next = s->next.t < m->now ? m->now : s->next.t;
+		s->seq_next = evq_seq_take(m->q);
+	} else if (rc == 0 && --m->sources_live == 0 && !m->in_system &&
+		   isinf(m->end)) {
+		m->stop = 1;
 	}
-	double t = s->next.t < m->now ? m->now : s->next.t;
-	s->scheduled = 1;
-	at(m, t, EV_ARRIVAL, (uint32_t)(s - m->src), 0);
+	if (m->nsrc == 1)
+		m->next_src = s->armed ? 0 : -1;
+	else
+		find_next_src(m);
 }
 
 static void on_arrival(struct model *m, struct source *s)
@@ -1186,6 +1235,9 @@ static int build_src(struct model *m, int i)
 	s->r_arrivals = stream(m, "source", c->topic, "arrivals");
 	s->r_scale = stream(m, "source", c->topic, "rate_scale");
 	s->parts = calloc((size_t)c->partitions, sizeof *s->parts);
+	for (int t = 0; t < c->ntargets; t++)
+		if (m->cfg->functions[c->targets[t]].on_full == FULL_BLOCK)
+			s->blocks = 1;
 	if (m->failed || !s->parts) {
 		err_set(m->err, ERR_INTERNAL, "out of memory");
 		return fail(m);
@@ -1332,6 +1384,7 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		m->fn[i].spec = m->fn[i].cfg->initial_replicas;
 		fn_scale_to(m, &m->fn[i], m->fn[i].spec);
 	}
+	m->next_src = -1;
 	for (int i = 0; i < m->nsrc && !m->failed; i++)
 		src_schedule(m, &m->src[i]);
 	at(m, 0, EV_SCRAPE, 0, 0);
@@ -1343,13 +1396,20 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 	int interrupted = 0;
 	double t;
 	struct ev ev;
-	while (!m->failed && !m->stop && evq_pop(m->q, &t, &ev)) {
+	while (!m->failed && !m->stop) {
+		int si = m->next_src;
+		if (si >= 0 && !evq_first_before(m->q, m->src[si].t_next,
+						 m->src[si].seq_next)) {
+			m->now = m->src[si].t_next;
+			m->events++;
+			on_arrival(m, &m->src[si]);
+			goto progress;
+		}
+		if (!evq_pop(m->q, &t, &ev))
+			break;
 		m->now = t;
 		m->events++;
 		switch ((enum ev_kind)ev.kind) {
-		case EV_ARRIVAL:
-			on_arrival(m, &m->src[ev.a]);
-			break;
 		case EV_BATCH:
 			on_batch(m, &m->src[ev.a], (uint32_t)ev.b);
 			break;
@@ -1378,6 +1438,7 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 			m->stop = 1;
 			break;
 		}
+progress:
 		if (progress && (m->events & 0xffff) == 0 &&
 		    progress(ctx, m->now, m->end, m->events)) {
 			interrupted = 1;
