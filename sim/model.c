@@ -187,6 +187,7 @@ struct model {
 	/* monitor, autoscaler */
 	struct mon *mon;
 	double *mon_values;
+	double next_scrape;
 	struct autoscaler *as;
 	struct fn_view *views;
 	struct scale_decision *decisions;
@@ -682,6 +683,7 @@ static void on_done(struct model *m, uint32_t i)
 	double lat = m->now - ms->t_enq;
 	f->completions++;
 	f->latency_sum += lat;
+	mon_observe_latency(m->mon, f->idx, lat);
 	if (jb->recorded)
 		hist_add(f->lat, lat);
 	const struct cfg_function *c = f->cfg;
@@ -1035,8 +1037,14 @@ static uint64_t fn_source_appends(const struct model *m, const struct fn *f)
 	return n;
 }
 
+/* Samples the monitor if a scrape is due now. A decision at the same
+ * instant as a scrape calls this first, so it always sees that scrape,
+ * whatever order the two events were pushed in; the scrape event itself
+ * then finds nothing due. */
 static void on_scrape(struct model *m)
 {
+	if (m->next_scrape > m->now)
+		return;
 	for (int i = 0; i < m->nfn; i++) {
 		struct fn *f = &m->fn[i];
 		fn_account(m, f);
@@ -1058,7 +1066,8 @@ static void on_scrape(struct model *m)
 		v[MON_LAG] = (double)fn_lag(m, f);
 	}
 	mon_push(m->mon, m->now, m->mon_values);
-	at(m, m->now + m->cfg->scrape_interval_s, EV_SCRAPE, 0, 0);
+	m->next_scrape = m->now + m->cfg->scrape_interval_s;
+	at(m, m->next_scrape, EV_SCRAPE, 0, 0);
 }
 
 static void fill_views(struct model *m)
@@ -1075,6 +1084,7 @@ static void fill_views(struct model *m)
 
 static void on_decide(struct model *m)
 {
+	on_scrape(m);
 	fill_views(m);
 	struct scale_view view = {
 		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,

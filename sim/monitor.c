@@ -15,8 +15,16 @@
 #include "monitor.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Latency buckets: [2^-20 s, 2^12 s) in quarter octaves, plus an underflow
+ * and an overflow bucket. uint32 counts: windowed differences stay exact
+ * modulo 2^32, far more than any window holds. */
+#define LB_LO_EXP (-20)
+#define LB_OCTAVES 32
+#define LB_N (LB_OCTAVES * 4 + 2)
 
 struct mon {
 	int nfn;
@@ -26,6 +34,8 @@ struct mon {
 	int head;      /* index of the newest sample */
 	double *t;     /* [cap] */
 	double *v;     /* [cap][nfn][MON_NMETRICS] */
+	uint32_t *lat_now;   /* [nfn][LB_N], cumulative */
+	uint32_t *lat;       /* [cap][nfn][LB_N], snapshots */
 };
 
 static const char *const metric_names[MON_NMETRICS] = {
@@ -63,7 +73,10 @@ struct mon *mon_new(int nfn, double interval, double retention)
 	m->t = calloc((size_t)m->cap, sizeof *m->t);
 	m->v = calloc((size_t)m->cap * (size_t)(nfn ? nfn : 1) * MON_NMETRICS,
 		      sizeof *m->v);
-	if (!m->t || !m->v) {
+	m->lat_now = calloc((size_t)(nfn ? nfn : 1) * LB_N, sizeof *m->lat_now);
+	m->lat = calloc((size_t)m->cap * (size_t)(nfn ? nfn : 1) * LB_N,
+			sizeof *m->lat);
+	if (!m->t || !m->v || !m->lat_now || !m->lat) {
 		mon_free(m);
 		return NULL;
 	}
@@ -76,6 +89,8 @@ void mon_free(struct mon *m)
 		return;
 	free(m->t);
 	free(m->v);
+	free(m->lat_now);
+	free(m->lat);
 	free(m);
 }
 
@@ -87,6 +102,34 @@ void mon_push(struct mon *m, double t, const double *values)
 	m->t[m->head] = t;
 	memcpy(m->v + (size_t)m->head * m->nfn * MON_NMETRICS, values,
 	       sizeof *values * (size_t)m->nfn * MON_NMETRICS);
+	memcpy(m->lat + (size_t)m->head * m->nfn * LB_N, m->lat_now,
+	       sizeof *m->lat_now * (size_t)m->nfn * LB_N);
+}
+
+/* Bucket of a latency: from the double's exponent and top two mantissa
+ * bits, so no log() on the completion path. */
+static int lb_index(double x)
+{
+	if (!(x >= 0x1p-20))
+		return 0;
+	if (x >= 0x1p12)
+		return LB_N - 1;
+	uint64_t b;
+	memcpy(&b, &x, sizeof b);
+	int e = (int)(b >> 52) - 1023 - LB_LO_EXP;
+	return 1 + e * 4 + (int)((b >> 50) & 3);
+}
+
+/* Bounds of bucket i (1 .. LB_N-2). */
+static double lb_lo(int i)
+{
+	int e = (i - 1) / 4, k = (i - 1) % 4;
+	return ldexp(1.0 + k / 4.0, e + LB_LO_EXP);
+}
+
+void mon_observe_latency(struct mon *m, int fn, double latency)
+{
+	m->lat_now[(size_t)fn * LB_N + lb_index(latency)]++;
 }
 
 double mon_last_time(const struct mon *m)
@@ -194,6 +237,35 @@ double mon_service_time(const struct mon *m, int fn, double window)
 {
 	double n = mon_delta(m, fn, MON_COMPLETIONS, window);
 	return n > 0 ? mon_delta(m, fn, MON_BUSY_TIME, window) / n : 0;
+}
+
+double mon_quantile(const struct mon *m, int fn, double q, double window)
+{
+	if (m->len < 2 || fn < 0 || fn >= m->nfn)
+		return 0;
+	int i = oldest_within(m, window);
+	const uint32_t *now = m->lat + ((size_t)m->head * m->nfn + fn) * LB_N;
+	const uint32_t *old = m->lat + ((size_t)slot(m, i) * m->nfn + fn) * LB_N;
+	uint32_t total = 0;
+	for (int b = 0; b < LB_N; b++)
+		total += now[b] - old[b];
+	if (!total)
+		return 0;
+	double rank = q * total, seen = 0;
+	for (int b = 0; b < LB_N; b++) {
+		uint32_t n = now[b] - old[b];
+		if (!n || seen + n < rank) {
+			seen += n;
+			continue;
+		}
+		if (b == 0)
+			return 0x1p-20;
+		if (b == LB_N - 1)
+			return 0x1p12;
+		double lo = lb_lo(b), hi = lb_lo(b + 1);
+		return lo + (hi - lo) * (rank - seen) / n;
+	}
+	return 0x1p12;
 }
 
 double mon_latency(const struct mon *m, int fn, double window)

@@ -9,6 +9,11 @@
  * the window, like a 1-s-averaged concurrency stat.
  * The ring keeps `retention` seconds of samples; queries over a longer window
  * use what there is. Windows are measured back from the latest sample.
+ * Latency quantiles come from per-function cumulative bucket counts (4
+ * buckets per power of two, like a Prometheus histogram with exponential
+ * buckets), snapshotted at each scrape: a windowed quantile is interpolated
+ * inside the bucket holding the rank, so it is within ~19% of the true value
+ * -- what a real monitoring stack gives, not the exact results' 0.4%.
  */
 #ifndef SPATE_MONITOR_H
 #define SPATE_MONITOR_H
@@ -67,11 +72,18 @@ double mon_utilization(const struct mon *m, int fn, int concurrency,
 		       double window);
 double mon_service_time(const struct mon *m, int fn, double window);
 double mon_latency(const struct mon *m, int fn, double window);
+/* q-quantile (0..1) of the per-function latencies of invocations completed
+ * within the window; 0 when there were none. */
+double mon_quantile(const struct mon *m, int fn, double q, double window);
 
 /* Engine side. nfn functions; samples kept for `retention` seconds. */
 struct mon *mon_new(int nfn, double interval, double retention);
 void mon_free(struct mon *m);
-/* Appends one sample: values[fn * MON_NMETRICS + metric]. */
+/* Appends one sample: values[fn * MON_NMETRICS + metric], plus a snapshot
+ * of the latency buckets. */
 void mon_push(struct mon *m, double t, const double *values);
+/* Counts one completed invocation's latency (s) into fn's buckets; called on
+ * every completion, so it is a few instructions. */
+void mon_observe_latency(struct mon *m, int fn, double latency);
 
 #endif
