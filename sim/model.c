@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrivals.h"
 #include "autoscaler.h"
 #include "config.h"
 #include "dist.h"
@@ -144,17 +145,11 @@ struct part {
 
 struct source {
 	const struct cfg_source *cfg;
-	void *wl;
-	struct rng *r_arrivals, *r_scale;
+	struct arrivals *arr;
 	struct part *parts;
 	int blocks;           /* some entry function applies backpressure */
 	uint64_t rr;          /* round-robin partition counter */
 	uint64_t appended, committed;
-	/* rate scaling: copies of the current original arrival, sorted */
-	struct arrival cur, ahead;
-	int have_ahead, exhausted;
-	double *copies;
-	size_t ncopies, icopy, capcopies;
 	struct arrival next;  /* the arrival scheduled next */
 	double t_next;        /* when, and its calendar sequence number */
 	uint64_t seq_next;
@@ -249,15 +244,6 @@ static uint32_t fifo_pop(struct model *m, struct fifo *f)
 	f->head = msg_at(m, i)->next;
 	f->len--;
 	return i;
-}
-
-static double draw_count(struct rng *r, double x)
-{
-	/* randomized rounding keeps the mean of a fractional count */
-	if (!(x > 0))
-		return 0;
-	double k = floor(x);
-	return k + (rng_uniform(r) < x - k ? 1 : 0);
 }
 
 /* ---------------------------------------------------------- accounting */
@@ -688,7 +674,7 @@ static void on_done(struct model *m, uint32_t i)
 		hist_add(f->lat, lat);
 	const struct cfg_function *c = f->cfg;
 	if (c->nedges) {
-		double k = c->outputs ? draw_count(f->r_outputs,
+		double k = c->outputs ? rng_round(f->r_outputs,
 				dist_sample(c->outputs, f->r_outputs, jb->size)) : 1;
 		uint32_t j = ms->job;
 		if (c->edge_mode == EDGES_BROADCAST)
@@ -900,81 +886,6 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 
 /* ------------------------------------------------------------- sources */
 
-/* Reads the next original arrival, time-scaled. 1, 0 at end, -1 error. */
-static int src_read(struct model *m, struct source *s, struct arrival *a)
-{
-	int rc = s->cfg->workload->next(s->wl, a, m->err);
-	if (rc < 0)
-		return fail(m);
-	if (rc > 0)
-		a->t *= s->cfg->time_scale;
-	return rc;
-}
-
-/* Fills s->next with the next (rate-scaled) arrival. 1, 0 at end, -1. */
-static int src_advance(struct model *m, struct source *s)
-{
-	double r = s->cfg->rate_scale;
-	for (;;) {
-		if (s->icopy < s->ncopies) {
-			s->next = s->cur;
-			s->next.t = s->copies[s->icopy++];
-			return 1;
-		}
-		if (!s->have_ahead) {
-			if (s->exhausted)
-				return 0;
-			int rc = src_read(m, s, &s->ahead);
-			if (rc <= 0)
-				return rc;
-			s->have_ahead = 1;
-		}
-		s->cur = s->ahead;
-		s->have_ahead = 0;
-		if (r == 1) {
-			s->next = s->cur;
-			return 1;
-		}
-		size_t n = (size_t)draw_count(s->r_scale, r);
-		if (!n)
-			continue;
-		/* copies spread over the gap to the next original arrival */
-		int rc = src_read(m, s, &s->ahead);
-		if (rc < 0)
-			return -1;
-		double gap = 0;
-		if (rc > 0) {
-			s->have_ahead = 1;
-			gap = s->ahead.t - s->cur.t;
-		} else {
-			s->exhausted = 1;
-		}
-		if (n > s->capcopies) {
-			double *c = realloc(s->copies, n * sizeof *c);
-			if (!c) {
-				err_set(m->err, ERR_INTERNAL, "out of memory");
-				return fail(m);
-			}
-			s->copies = c;
-			s->capcopies = n;
-		}
-		/* n - 1 sorted uniforms on [0, gap) as normalized partial sums
-		 * of n exponentials (the order statistics of uniforms), in
-		 * O(n) instead of a sort */
-		double sum = 0;
-		s->copies[0] = s->cur.t;
-		for (size_t k = 1; k < n; k++) {
-			sum += rng_exp(s->r_scale, 1.0);
-			s->copies[k] = sum;
-		}
-		sum += rng_exp(s->r_scale, 1.0);
-		for (size_t k = 1; k < n; k++)
-			s->copies[k] = s->cur.t + gap * (s->copies[k] / sum);
-		s->ncopies = n;
-		s->icopy = 0;
-	}
-}
-
 /* A linear scan: configs have a handful of sources; one with hundreds of
  * topics would want a small heap here. */
 static void find_next_src(struct model *m)
@@ -992,7 +903,9 @@ static void find_next_src(struct model *m)
 
 static void src_schedule(struct model *m, struct source *s)
 {
-	int rc = src_advance(m, s);
+	int rc = arr_next(s->arr, &s->next, m->err);
+	if (rc < 0)
+		fail(m);
 	s->armed = rc > 0;
 	if (rc > 0) {
 		s->t_next = s->next.t < m->now ? m->now : s->next.t;
@@ -1242,8 +1155,6 @@ static int build_src(struct model *m, int i)
 	struct source *s = &m->src[i];
 	const struct cfg_source *c = &m->cfg->sources[i];
 	s->cfg = c;
-	s->r_arrivals = stream(m, "source", c->topic, "arrivals");
-	s->r_scale = stream(m, "source", c->topic, "rate_scale");
 	s->parts = calloc((size_t)c->partitions, sizeof *s->parts);
 	for (int t = 0; t < c->ntargets; t++)
 		if (m->cfg->functions[c->targets[t]].on_full == FULL_BLOCK)
@@ -1257,11 +1168,9 @@ static int build_src(struct model *m, int i)
 		if (ring_grow(m, &s->parts[p]) != 0)
 			return -1;
 	}
-	s->wl = c->workload->open(c->workload_params, s->r_arrivals, m->err);
-	if (!s->wl) {
-		err_prefix(m->err, "source '%s'", c->topic);
+	s->arr = arr_new(c, m->cfg->seed, m->cfg->rng_type, m->err);
+	if (!s->arr)
 		return fail(m);
-	}
 	return 0;
 }
 
@@ -1355,14 +1264,10 @@ void model_free(struct model *m)
 	}
 	for (int i = 0; m->src && i < m->nsrc; i++) {
 		struct source *s = &m->src[i];
-		if (s->wl)
-			s->cfg->workload->close(s->wl);
+		arr_free(s->arr);
 		for (int p = 0; s->parts && p < s->cfg->partitions; p++)
 			free(s->parts[p].done);
 		free(s->parts);
-		free(s->copies);
-		rng_free(s->r_arrivals);
-		rng_free(s->r_scale);
 	}
 	as_free(m->as);
 	mon_free(m->mon);

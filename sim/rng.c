@@ -160,6 +160,14 @@ double rng_exp(struct rng *r, double mean)
 	return -mean * log(gsl_rng_uniform_pos(r->g));
 }
 
+double rng_round(struct rng *r, double x)
+{
+	if (!(x > 0))
+		return 0;
+	double k = floor(x);
+	return k + (gsl_rng_uniform(r->g) < x - k ? 1 : 0);
+}
+
 int rng_bernoulli(struct rng *r, double p)
 {
 	return (int)gsl_ran_bernoulli(r->g, p);

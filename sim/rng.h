@@ -35,5 +35,9 @@ double rng_uniform_pos(struct rng *r);      /* (0, 1) */
 uint64_t rng_below(struct rng *r, uint64_t n); /* uniform in [0, n), n >= 1 */
 double rng_exp(struct rng *r, double mean);
 int rng_bernoulli(struct rng *r, double p);
+/* Randomized rounding: floor(x) or floor(x) + 1, with mean exactly x (used
+ * for fractional counts: outputs per input, copies per arrival). 0 for
+ * x <= 0 or NaN. */
+double rng_round(struct rng *r, double x);
 
 #endif

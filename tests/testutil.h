@@ -78,6 +78,7 @@ int test_workloads_register(void);
 int test_rec_register(void);
 int test_hpa_register(void);
 int test_monitor_register(void);
+int test_arrivals_register(void);
 int test_model_register(void);
 int test_queueing_register(void);
 

@@ -1,0 +1,37 @@
+/*
+ * arrivals: one source's stream of arrivals, from its workload, with the
+ * source's time and rate scaling applied.
+ *
+ * time_scale multiplies every time. rate_scale r > 1 replicates: each
+ * original arrival becomes floor(r) or ceil(r) arrivals (randomized so the
+ * mean is r), the first at the original time and the others spread
+ * uniformly over the gap to the next original arrival, which keeps the rate
+ * profile's shape at the trace's own resolution; copies keep the original's
+ * size and key. r < 1 thins: each arrival is kept with probability r. Memory
+ * is bounded by ceil(r) copies whatever the trace length.
+ * The workload draws from the stream "source/TOPIC/arrivals", the scaling
+ * from "source/TOPIC/rate_scale", both derived from the run seed.
+ * Ownership: arr_new's result is freed with arr_free; the config outlives it.
+ */
+#ifndef SPATE_ARRIVALS_H
+#define SPATE_ARRIVALS_H
+
+#include <stdint.h>
+
+#include "workload.h"
+
+struct cfg_source;
+struct err;
+struct arrivals;
+
+/* Opens the workload. NULL and e (the workload's message, prefixed with the
+ * source's topic) on failure. */
+struct arrivals *arr_new(const struct cfg_source *c, uint64_t seed,
+			 const char *rng_type, struct err *e);
+void arr_free(struct arrivals *a);
+
+/* The next arrival in time order: 1 with *out filled, 0 at the end, -1 and e
+ * when the trace turns out bad ("file:line: ..."). */
+int arr_next(struct arrivals *a, struct arrival *out, struct err *e);
+
+#endif
