@@ -8,7 +8,10 @@ PKGS    := gsl libcjson sqlite3
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS += -Isim -Ipolicies -Iworkloads -DSPATE_VERSION='"$(VERSION)"' \
 	    -D_POSIX_C_SOURCE=200809L
-CFLAGS  ?= -O2 -g
+# -flto: the per-message path crosses modules (evq, hist, dist, arrivals);
+# link-time inlining is worth ~5% on `make bench`.
+CFLAGS  ?= -O2 -g -flto=auto
+LDFLAGS ?= -flto=auto
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter -fno-math-errno \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

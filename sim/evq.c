@@ -1,15 +1,17 @@
 /*
- * evq: a binary min-heap of 16-byte keys over a payload pool.
+ * evq: a 4-ary min-heap of 16-byte keys over a payload pool.
  *
  * Each heap entry is one unsigned 128-bit key: the high 64 bits are the
  * IEEE-754 bits of the event time, the low 64 are seq << 24 | pool slot. For
  * non-negative doubles the bit pattern orders exactly like the value, so
  * comparing keys as integers orders by (time, insertion sequence), and the
  * comparison compiles to a branch-free cmp/sbb: on the simulator's heaps
- * (tens to thousands of entries, in L1/L2) mispredicted branches on the
- * two-field comparison were most of the cost of a pop. A sentinel key (all
- * ones) after the last entry lets sift-down compare both children without a
- * bounds check. seq grows with every push, so ties never reach the slot
+ * (tens to thousands of entries) mispredicted branches on the two-field
+ * comparison were most of the cost of a pop. Four children per node halve
+ * the depth against a binary heap (measured: +7% messages/s on one function,
+ * +6% on the demo DAG at 3,000 busy replicas); three sentinel keys (all ones)
+ * after the last entry let sift-down compare all four children without
+ * bounds checks. seq grows with every push, so ties never reach the slot
  * bits. The heap and the pool grow by doubling and never shrink; the free
  * list is a stack, so the most recently freed (cache-hot) slot is reused.
  */
@@ -39,13 +41,13 @@ struct evq *evq_new(void)
 	struct evq *q = calloc(1, sizeof *q);
 	if (!q)
 		return NULL;
-	q->cap = 1024;
+	q->cap = 1024;   /* entries plus three sentinel slots */
 	q->heap = malloc(q->cap * sizeof *q->heap);
 	if (!q->heap) {
 		free(q);
 		return NULL;
 	}
-	q->heap[0] = SENTINEL;
+	q->heap[0] = q->heap[1] = q->heap[2] = SENTINEL;
 	return q;
 }
 
@@ -85,7 +87,7 @@ int evq_push(struct evq *q, double t, const struct ev *ev)
 {
 	if (!q->nfree && grow_pool(q) != 0)
 		return -1;
-	if (q->n + 1 == q->cap) {
+	if (q->n + 4 >= q->cap) {
 		key_t128 *h = realloc(q->heap, 2 * q->cap * sizeof *h);
 		if (!h)
 			return -1;
@@ -100,9 +102,9 @@ int evq_push(struct evq *q, double t, const struct ev *ev)
 	key_t128 key = (key_t128)tb << 64 | (key_t128)(q->seq++ << SLOT_BITS | s);
 	key_t128 *h = q->heap;
 	size_t i = q->n++;
-	h[q->n] = SENTINEL;
+	h[q->n] = h[q->n + 1] = h[q->n + 2] = SENTINEL;
 	while (i > 0) {
-		size_t p = (i - 1) / 2;
+		size_t p = (i - 1) / 4;
 		if (key >= h[p])
 			break;
 		h[i] = h[p];
@@ -122,10 +124,13 @@ int evq_pop(struct evq *q, double *t, struct ev *ev)
 	h[q->n] = SENTINEL;
 	size_t n = q->n, i = 0;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = 4 * i + 1;
 		if (c >= n)
 			break;
-		c += h[c + 1] < h[c];   /* h[n] is the sentinel */
+		/* h[n..n+2] are sentinels: all four children compare safely */
+		size_t a = c + (h[c + 1] < h[c]);
+		size_t b = c + 2 + (h[c + 3] < h[c + 2]);
+		c = h[b] < h[a] ? b : a;
 		if (h[c] >= last)
 			break;
 		h[i] = h[c];

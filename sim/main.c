@@ -180,7 +180,7 @@ static int cmd_run(int argc, char **argv, struct err *e)
 		.spate_version = SPATE_VERSION,
 		.started_at = started,
 	};
-	int64_t run_id;
+	int64_t run_id = 0;
 	if (rec_run_begin(rec, &info, &run_id, e) != 0)
 		goto out;
 	signal(SIGINT, on_sigint);

@@ -274,8 +274,8 @@ static void test_edge_values(void)
 	T_TRUE(!isnan(hist_mean(h)), "mean is NaN");
 
 	size_t pos = 0;
-	double lo, hi;
-	uint64_t c;
+	double lo = -1, hi = -1;
+	uint64_t c = 0;
 	T_EQ_INT(hist_next(h, &pos, &lo, &hi, &c), 1);
 	T_TRUE(lo == 0 && hi == HIST_MIN, "underflow [%g, %g)", lo, hi);
 	T_EQ_INT(c, 7);
@@ -344,8 +344,8 @@ static void test_merge(void)
 	T_TRUE(hist_max(a) == hist_max(all), "max %g vs %g", hist_max(a),
 	       hist_max(all));
 	size_t pa = 0, pb = 0;
-	double la, ha, lb, hb;
-	uint64_t ca, cb;
+	double la = 0, ha = 0, lb = 0, hb = 0;
+	uint64_t ca = 0, cb = 0;
 	int diffs = 0, buckets = 0;
 	for (;;) {
 		int ra = hist_next(a, &pa, &la, &ha, &ca);

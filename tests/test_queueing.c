@@ -160,7 +160,7 @@ static void test_determinism(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
 	const char *s1, *k1, *s2, *k2;
-	double v1, v2;
+	double v1 = 0, v2 = 0;
 	size_t i = 0, diff = 0;
 	for (; model_summary_row(m1, i, &s1, &k1, &v1); i++) {
 		T_TRUE(model_summary_row(m2, i, &s2, &k2, &v2), "row %zu missing", i);
