@@ -1,19 +1,20 @@
 /*
- * evq: a 4-ary min-heap of 16-byte keys over a payload pool.
+ * evq: a 4-ary min-heap of 128-bit keys, payloads in a parallel array.
  *
- * Each heap entry is one unsigned 128-bit key: the high 64 bits are the
- * IEEE-754 bits of the event time, the low 64 are seq << 24 | pool slot. For
+ * Each heap entry's key is one unsigned 128-bit integer: the high 64 bits are
+ * the IEEE-754 bits of the event time, the low 64 its insertion sequence. For
  * non-negative doubles the bit pattern orders exactly like the value, so
  * comparing keys as integers orders by (time, insertion sequence), and the
  * comparison compiles to a branch-free cmp/sbb: on the simulator's heaps
  * (tens to thousands of entries) mispredicted branches on the two-field
  * comparison were most of the cost of a pop. Four children per node halve
- * the depth against a binary heap (measured: +7% messages/s on one function,
- * +6% on the demo DAG at 3,000 busy replicas); three sentinel keys (all ones)
- * after the last entry let sift-down compare all four children without
- * bounds checks. seq grows with every push, so ties never reach the slot
- * bits. The heap and the pool grow by doubling and never shrink; the free
- * list is a stack, so the most recently freed (cache-hot) slot is reused.
+ * the depth against a binary heap; three sentinel keys (all ones) after the
+ * last entry let sift-down compare all four children without bounds checks.
+ * The payloads move alongside their keys in a second array (structure of
+ * arrays): comparisons touch only keys, and popping reads the payload next
+ * to the top instead of through a pool, one dependent cache miss fewer per
+ * event (measured +5% messages/s at 3,000 busy replicas). Both arrays grow
+ * by doubling and never shrink.
  */
 #include "evq.h"
 
@@ -24,16 +25,12 @@
 typedef unsigned __int128 key_t128;
 
 struct evq {
-	key_t128 *heap;       /* [0, n) entries, heap[n] = sentinel */
-	size_t n, cap;        /* cap counts the sentinel slot */
-	struct ev *pool;      /* [pool_cap] */
-	uint32_t *free;       /* stack of free slots */
-	size_t nfree, pool_cap;
+	key_t128 *key;        /* [0, n) entries, key[n..n+2] = sentinels */
+	struct ev *pay;       /* pay[i] belongs to key[i] */
+	size_t n, cap;        /* cap counts the sentinel slots */
 	uint64_t seq;
 };
 
-#define SLOT_BITS 24
-#define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define SENTINEL (~(key_t128)0)
 
 struct evq *evq_new(void)
@@ -41,13 +38,14 @@ struct evq *evq_new(void)
 	struct evq *q = calloc(1, sizeof *q);
 	if (!q)
 		return NULL;
-	q->cap = 1024;   /* entries plus three sentinel slots */
-	q->heap = malloc(q->cap * sizeof *q->heap);
-	if (!q->heap) {
-		free(q);
+	q->cap = 1024;
+	q->key = malloc(q->cap * sizeof *q->key);
+	q->pay = malloc(q->cap * sizeof *q->pay);
+	if (!q->key || !q->pay) {
+		evq_free(q);
 		return NULL;
 	}
-	q->heap[0] = q->heap[1] = q->heap[2] = SENTINEL;
+	q->key[0] = q->key[1] = q->key[2] = SENTINEL;
 	return q;
 }
 
@@ -55,52 +53,37 @@ void evq_free(struct evq *q)
 {
 	if (!q)
 		return;
-	free(q->heap);
-	free(q->pool);
-	free(q->free);
+	free(q->key);
+	free(q->pay);
 	free(q);
 }
 
-static int grow_pool(struct evq *q)
+static key_t128 make_key(double t, uint64_t seq)
 {
-	size_t cap = q->pool_cap ? q->pool_cap * 2 : 1024;
-	if (cap > EVQ_MAX_PENDING)
-		cap = EVQ_MAX_PENDING;
-	if (cap <= q->pool_cap)
-		return -1;
-	struct ev *pool = realloc(q->pool, cap * sizeof *pool);
-	if (!pool)
-		return -1;
-	q->pool = pool;
-	uint32_t *fr = realloc(q->free, cap * sizeof *fr);
-	if (!fr)
-		return -1;
-	q->free = fr;
-	/* push new slots so that the lowest is popped first */
-	for (size_t s = cap; s > q->pool_cap; s--)
-		q->free[q->nfree++] = (uint32_t)(s - 1);
-	q->pool_cap = cap;
-	return 0;
+	uint64_t tb;
+	t += 0.0;  /* -0.0 becomes +0.0, whose bits order first */
+	memcpy(&tb, &t, sizeof tb);
+	return (key_t128)tb << 64 | seq;
 }
 
 int evq_push(struct evq *q, double t, const struct ev *ev)
 {
-	if (!q->nfree && grow_pool(q) != 0)
-		return -1;
 	if (q->n + 4 >= q->cap) {
-		key_t128 *h = realloc(q->heap, 2 * q->cap * sizeof *h);
-		if (!h)
+		if (q->n >= EVQ_MAX_PENDING)
 			return -1;
-		q->heap = h;
+		key_t128 *k = realloc(q->key, 2 * q->cap * sizeof *k);
+		if (!k)
+			return -1;
+		q->key = k;
+		struct ev *p = realloc(q->pay, 2 * q->cap * sizeof *p);
+		if (!p)
+			return -1;
+		q->pay = p;
 		q->cap *= 2;
 	}
-	uint32_t s = q->free[--q->nfree];
-	q->pool[s] = *ev;
-	uint64_t tb;
-	t += 0.0;  /* -0.0 becomes +0.0, whose bits order first */
-	memcpy(&tb, &t, sizeof tb);
-	key_t128 key = (key_t128)tb << 64 | (key_t128)(q->seq++ << SLOT_BITS | s);
-	key_t128 *h = q->heap;
+	key_t128 key = make_key(t, q->seq++);
+	key_t128 *h = q->key;
+	struct ev *pay = q->pay;
 	size_t i = q->n++;
 	h[q->n] = h[q->n + 1] = h[q->n + 2] = SENTINEL;
 	while (i > 0) {
@@ -108,9 +91,11 @@ int evq_push(struct evq *q, double t, const struct ev *ev)
 		if (key >= h[p])
 			break;
 		h[i] = h[p];
+		pay[i] = pay[p];
 		i = p;
 	}
 	h[i] = key;
+	pay[i] = *ev;
 	return 0;
 }
 
@@ -118,11 +103,16 @@ int evq_pop(struct evq *q, double *t, struct ev *ev)
 {
 	if (!q->n)
 		return 0;
-	key_t128 *h = q->heap;
-	key_t128 top = h[0];
-	key_t128 last = h[--q->n];
-	h[q->n] = SENTINEL;
-	size_t n = q->n, i = 0;
+	key_t128 *h = q->key;
+	struct ev *pay = q->pay;
+	uint64_t tb = (uint64_t)(h[0] >> 64);
+	memcpy(t, &tb, sizeof *t);
+	*ev = pay[0];
+	size_t n = --q->n;
+	key_t128 last = h[n];
+	struct ev last_pay = pay[n];
+	h[n] = SENTINEL;
+	size_t i = 0;
 	for (;;) {
 		size_t c = 4 * i + 1;
 		if (c >= n)
@@ -134,15 +124,13 @@ int evq_pop(struct evq *q, double *t, struct ev *ev)
 		if (h[c] >= last)
 			break;
 		h[i] = h[c];
+		pay[i] = pay[c];
 		i = c;
 	}
-	if (n)
+	if (n) {
 		h[i] = last;
-	uint32_t s = (uint32_t)top & SLOT_MASK;
-	uint64_t tb = (uint64_t)(top >> 64);
-	memcpy(t, &tb, sizeof *t);
-	*ev = q->pool[s];
-	q->free[q->nfree++] = s;
+		pay[i] = last_pay;
+	}
 	return 1;
 }
 
@@ -153,13 +141,7 @@ uint64_t evq_seq_take(struct evq *q)
 
 int evq_first_before(const struct evq *q, double t, uint64_t seq)
 {
-	if (!q->n)
-		return 0;
-	uint64_t tb;
-	t += 0.0;
-	memcpy(&tb, &t, sizeof tb);
-	/* sequences are unique, so the slot bits never decide */
-	return q->heap[0] < ((key_t128)tb << 64 | (key_t128)(seq << SLOT_BITS));
+	return q->n && q->key[0] < make_key(t, seq);
 }
 
 size_t evq_len(const struct evq *q)
@@ -171,7 +153,7 @@ double evq_peek_time(const struct evq *q)
 {
 	if (!q->n)
 		return INFINITY;
-	uint64_t tb = (uint64_t)(q->heap[0] >> 64);
+	uint64_t tb = (uint64_t)(q->key[0] >> 64);
 	double t;
 	memcpy(&t, &tb, sizeof t);
 	return t;

@@ -3,11 +3,11 @@
  *
  * Events are ordered by (time, insertion sequence): two events at the same
  * time come out in the order they were pushed, so runs are deterministic.
- * The heap holds 16-byte entries (time, sequence << 24 | pool slot); the
- * payloads sit in a pool recycled through a free list, so the steady state
- * allocates nothing per event. At most EVQ_MAX_PENDING events may be pending
- * at once (a model keeps queued messages in FIFOs, not in the calendar, so
- * pending events grow with busy slots and timers, not with backlog).
+ * Pushes and pops allocate nothing once the calendar has reached its working
+ * size (its arrays grow by doubling). At most EVQ_MAX_PENDING events may be
+ * pending at once, a guard against a model that schedules without bound (a
+ * model keeps queued messages in FIFOs, not in the calendar, so pending
+ * events grow with busy slots and timers, not with backlog).
  * Ownership: evq_new's result is freed with evq_free.
  */
 #ifndef SPATE_EVQ_H
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EVQ_MAX_PENDING (1u << 24)
+#define EVQ_MAX_PENDING (1u << 28)
 
 struct ev {
 	uint32_t kind;
