@@ -35,6 +35,10 @@ struct fn_view {
 	int partitions;         /* partitions of the topics feeding it; 0 if none */
 	int nparents, nchildren;
 	const int *parents, *children;   /* function indices */
+	/* Requests held while the function has no replica, as the component that
+	 * holds them (Knative's activator, the OpenFaaS gateway) reports them at
+	 * once, not through the scrape. 0 when a replica exists. */
+	long held_at_zero;
 };
 
 struct scale_view {
@@ -71,6 +75,10 @@ struct policy {
 	const struct param_def *params;
 	size_t nparams;
 	double interval_s;   /* default decision interval of the real system */
+	/* Nonzero: a message arriving at a managed function that has no replica
+	 * triggers a decision round at once (an activator's poke), besides the
+	 * periodic ones. */
+	int wake_from_zero;
 	/* Returns the policy's state (may be any non-NULL pointer), or NULL and e. */
 	void *(*init)(const struct policy_ctx *ctx, struct err *e);
 	/* Fills out[0..v->nfn). out[] arrives with desired = -1, no reason. */

@@ -59,6 +59,7 @@ enum ev_kind {
 	EV_KEEPALIVE, /* a = fn, b = replica | gen << 32 */
 	EV_SCRAPE,
 	EV_DECIDE,
+	EV_WAKE,      /* a decision round out of period (wake from zero) */
 	EV_ACTUATE,   /* a = fn, b = target */
 	EV_TIMELINE,
 	EV_STOP,
@@ -123,8 +124,9 @@ struct fn {
 	/* integrals since t = 0 */
 	double t_acc;
 	double a_pending, a_ready, a_draining, a_idle, a_busy, a_queue;
+	double a_backpressure;  /* time with a sender blocked on this fn */
 	/* counters */
-	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals;
+	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals, outputs;
 	uint64_t started, waited;   /* recorded jobs: service starts, of which
 				       queued first */
 	double latency_sum, wait_sum;
@@ -187,6 +189,7 @@ struct model {
 	struct fn_view *views;
 	struct scale_decision *decisions;
 	int quiet_rounds;
+	int wake_pending;     /* an EV_WAKE is scheduled */
 	/* output */
 	struct rec *rec;
 	int64_t run_id;
@@ -259,6 +262,8 @@ static void fn_account(struct model *m, struct fn *f)
 	f->a_idle += (f->n_ready + f->n_draining - f->n_busy_rep) * dt;
 	f->a_busy += (double)f->busy_slots * dt;
 	f->a_queue += (double)f->queue.len * dt;
+	if (f->blocked.len || f->nwaiting)
+		f->a_backpressure += dt;
 	f->t_acc = m->now;
 }
 
@@ -514,6 +519,11 @@ static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 		return 0;
 	}
 	fifo_push(m, &f->queue, i);
+	if (!f->n_ready && !f->n_pending && f->cfg->managed &&
+	    m->cfg->policy->wake_from_zero && !m->wake_pending) {
+		m->wake_pending = 1;
+		at(m, m->now, EV_WAKE, 0, 0);
+	}
 	if (f->cfg->on_demand) {
 		/* one new environment per message that no slot, free or
 		 * coming, will take */
@@ -677,10 +687,10 @@ static void on_done(struct model *m, uint32_t i)
 		double k = c->outputs ? rng_round(f->r_outputs,
 				dist_sample(c->outputs, f->r_outputs, jb->size)) : 1;
 		uint32_t j = ms->job;
-		if (c->edge_mode == EDGES_BROADCAST)
-			jb->pending += (uint32_t)k * (uint32_t)c->nedges;
-		else
-			jb->pending += (uint32_t)k;
+		uint32_t emitted = c->edge_mode == EDGES_BROADCAST
+			? (uint32_t)k * (uint32_t)c->nedges : (uint32_t)k;
+		jb->pending += emitted;
+		f->outputs += emitted;
 		/* pending raised first, so the job cannot finish in between */
 		for (double n = 0; n < k && !m->failed; n++) {
 			if (c->edge_mode == EDGES_BROADCAST) {
@@ -971,6 +981,8 @@ static void on_scrape(struct model *m)
 		v[MON_READY_TIME] = f->a_ready;
 		v[MON_LATENCY_SUM] = f->latency_sum;
 		v[MON_SOURCE_APPENDS] = (double)fn_source_appends(m, f);
+		v[MON_OUTPUTS] = (double)f->outputs;
+		v[MON_BACKPRESSURE_TIME] = f->a_backpressure;
 		v[MON_QUEUE] = (double)f->queue.len;
 		v[MON_INFLIGHT] = (double)f->busy_slots;
 		v[MON_READY] = f->n_ready;
@@ -992,10 +1004,12 @@ static void fill_views(struct model *m)
 		v->ready = f->n_ready;
 		v->pending = f->n_pending;
 		v->draining = f->n_draining;
+		v->held_at_zero = f->n_ready ? 0 : f->queue.len;
 	}
 }
 
-static void on_decide(struct model *m)
+/* One decision round; returns whether any target changed. */
+static int decide_round(struct model *m)
 {
 	on_scrape(m);
 	fill_views(m);
@@ -1015,7 +1029,7 @@ static void on_decide(struct model *m)
 					   as_observed_json(d, json, sizeof json),
 					   m->err) != 0) {
 			fail(m);
-			return;
+			return 0;
 		}
 		if (d->desired != f->spec) {
 			changed = 1;
@@ -1024,6 +1038,14 @@ static void on_decide(struct model *m)
 			   (uint32_t)i, (uint64_t)d->desired);
 		}
 	}
+	return changed;
+}
+
+static void on_decide(struct model *m)
+{
+	int changed = decide_round(m);
+	if (m->failed)
+		return;
 	/* After the sources end, a system that cannot drain (no replicas and
 	 * a policy that will not add any) would tick forever: stop after a few
 	 * decision rounds in which nothing but periodic events is pending. */
@@ -1343,6 +1365,10 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		case EV_DECIDE:
 			on_decide(m);
 			break;
+		case EV_WAKE:
+			m->wake_pending = 0;
+			decide_round(m);
+			break;
 		case EV_ACTUATE:
 			fn_scale_to(m, &m->fn[ev.a], (int)ev.b);
 			break;
@@ -1466,6 +1492,8 @@ static void summarize(struct model *m)
 		row(m, s, "utilization",
 		    f->a_ready > 0 ? f->a_busy / (f->a_ready * f->cfg->concurrency) : 0);
 		row(m, s, "mean_queue", T > 0 ? f->a_queue / T : 0);
+		row(m, s, "outputs", (double)f->outputs);
+		row(m, s, "backpressure_s", f->a_backpressure);
 	}
 }
 

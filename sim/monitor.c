@@ -44,6 +44,8 @@ static const char *const metric_names[MON_NMETRICS] = {
 	[MON_BUSY_TIME] = "busy_time",     [MON_QUEUE_TIME] = "queue_time",
 	[MON_READY_TIME] = "ready_time",   [MON_LATENCY_SUM] = "latency_sum",
 	[MON_SOURCE_APPENDS] = "source_appends",
+	[MON_OUTPUTS] = "outputs",
+	[MON_BACKPRESSURE_TIME] = "backpressure_time",
 	[MON_QUEUE] = "queue",             [MON_INFLIGHT] = "inflight",
 	[MON_READY] = "ready",             [MON_PENDING] = "pending",
 	[MON_DRAINING] = "draining",       [MON_LAG] = "lag",

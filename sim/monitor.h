@@ -34,6 +34,10 @@ enum mon_metric {
 	MON_READY_TIME,    /* integral of ready replicas (replica-seconds) */
 	MON_LATENCY_SUM,   /* sum of per-function latencies of completions (s) */
 	MON_SOURCE_APPENDS,/* messages appended to the partitions feeding it */
+	MON_OUTPUTS,       /* messages emitted to its children (DS2's records out) */
+	MON_BACKPRESSURE_TIME, /* seconds during which some sender (an upstream
+				  slot or a partition) was blocked waiting for
+				  room in its queue (Dhalion's backpressure) */
 	/* gauges, instantaneous at the scrape */
 	MON_QUEUE,         /* messages waiting */
 	MON_INFLIGHT,      /* busy slots */

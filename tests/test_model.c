@@ -87,6 +87,7 @@ static void test_branch_and_selectivity(void)
 	double outs = b + c, n = a;
 	T_NEAR(outs / n, 1.5, 4 * sqrt(0.25 / n));
 	T_NEAR(b / outs, 0.3, 4 * sqrt(0.21 / outs));
+	T_NEAR(metric(m, "a", "outputs"), outs, 0);
 	/* b is a filter: nothing reaches d */
 	T_NEAR(metric(m, "d", "arrivals"), 0, 0);
 	T_NEAR(metric(m, "e2e", "completions"), 20000, 0);
@@ -174,6 +175,10 @@ static void test_drop_and_block(void)
 		 * while g is busy, so the last job ends at 1 + 100 * 3 */
 		T_NEAR(hist_max(model_hist(m, "e2e")), 301, 1e-6);
 		T_NEAR(metric(m, "g", "dropped"), 0, 0);
+		/* f's k-th output (k >= 2) waits for g from 3k-4 to 3k-2 */
+		T_NEAR(metric(m, "g", "backpressure_s"), 99 * 2, 1e-6);
+		T_NEAR(metric(m, "f", "outputs"), 100, 0);
+		T_NEAR(metric(m, "g", "outputs"), 0, 0);
 		DONE();
 	}
 	unlink(path);
