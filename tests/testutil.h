@@ -79,6 +79,7 @@ int test_rec_register(void);
 int test_hpa_register(void);
 int test_monitor_register(void);
 int test_arrivals_register(void);
+int test_autoscaler_register(void);
 int test_model_register(void);
 int test_queueing_register(void);
 

@@ -1,0 +1,204 @@
+/*
+ * The autoscaler glue, with a scripted policy in place of a real one: when
+ * decisions run (periodic, and at once on a wake from zero), what the policy
+ * sees (the decided target at once, replica counts after the actuation
+ * delay, requests held at zero), and how its answers are applied (clamped to
+ * [min, max]; "keep" left alone even outside the bounds).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "hist.h"
+#include "model.h"
+#include "policy.h"
+#include "testutil.h"
+
+/* What the scripted policy does and what it saw. */
+struct script {
+	int mode;             /* see the tests */
+	int calls;
+	double t[64];
+	int target[64], ready[64], pending[64];
+	long held[64];
+};
+
+static struct script sc;
+
+static void *script_init(const struct policy_ctx *ctx, struct err *e)
+{
+	(void)ctx;
+	(void)e;
+	return &sc;
+}
+
+static void script_decide(void *state, const struct scale_view *v,
+			  struct scale_decision *out)
+{
+	struct script *s = state;
+	int k = s->calls < 64 ? s->calls : 63;
+	s->t[k] = v->now;
+	s->target[k] = v->fn[0].target;
+	s->ready[k] = v->fn[0].ready;
+	s->pending[k] = v->fn[0].pending;
+	s->held[k] = v->fn[0].held_at_zero;
+	s->calls++;
+	switch (s->mode) {
+	case 0: /* scale from zero when requests are held */
+		out[0].desired = v->fn[0].held_at_zero > 0 ? 1 : -1;
+		break;
+	case 1: /* +1 at every decision */
+		out[0].desired = v->fn[0].target + 1;
+		break;
+	case 2: /* way above max, then keep */
+		out[0].desired = s->calls == 1 ? 1000 : -1;
+		break;
+	}
+	snprintf(out[0].reason, sizeof out[0].reason, "script mode %d", s->mode);
+}
+
+static void script_fini(void *state)
+{
+	(void)state;
+}
+
+static struct policy script_policy = {
+	.name = "script",
+	.help = "scripted policy for tests",
+	.interval_s = 15,
+	.init = script_init,
+	.decide = script_decide,
+	.fini = script_fini,
+};
+
+static char *one_arrival_trace(double t)
+{
+	char *path = strdup("/tmp/spate-as-XXXXXX");
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "%.6f,in,,0\n", t);
+	fclose(f);
+	return path;
+}
+
+/* Runs the config with the scripted policy swapped in. */
+static struct model *run_scripted(const char *json, struct config **cfg)
+{
+	struct err e = { 0 };
+	*cfg = config_parse(json, "<autoscaler>", NULL, 0, &e);
+	if (!*cfg) {
+		fprintf(stderr, "\n  %s\n", e.msg);
+		CU_FAIL("config");
+		return NULL;
+	}
+	(*cfg)->policy = &script_policy;
+	struct model *m = model_new(*cfg, &e);
+	if (!m || model_run(m, NULL, 0, NULL, NULL, &e) != 0) {
+		fprintf(stderr, "\n  %s\n", e.msg);
+		CU_FAIL("run");
+	}
+	return m;
+}
+
+static void test_wake_from_zero(void)
+{
+	char *path = one_arrival_trace(7.25);
+	char json[1024];
+	snprintf(json, sizeof json,
+		 "{\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\"},\"to\":[\"f\"]}],"
+		 "\"functions\":[{\"name\":\"f\",\"service\":2,\"cold_start\":0.5,"
+		 "\"initial_replicas\":0,\"min_replicas\":0,\"max_replicas\":5}]}", path);
+	for (int wake = 0; wake <= 1; wake++) {
+		memset(&sc, 0, sizeof sc);
+		script_policy.wake_from_zero = wake;
+		struct config *cfg;
+		struct model *m = run_scripted(json, &cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		test_check_laws(m);
+		double lat = hist_max(model_hist(m, "e2e"));
+		if (wake) {
+			/* decided at the arrival: cold start 0.5 + service 2 */
+			T_NEAR(sc.t[0], 7.25, 1e-9);
+			T_EQ_INT(sc.held[0], 1);
+			T_EQ_INT(sc.target[0], 0);
+			T_NEAR(lat, 2.5, 1e-9);
+		} else {
+			/* waits for the periodic decision at 15 */
+			T_NEAR(lat, 15 - 7.25 + 2.5, 1e-9);
+		}
+		model_free(m);
+		config_free(cfg);
+	}
+	script_policy.wake_from_zero = 0;
+	unlink(path);
+	free(path);
+}
+
+static void test_actuation_delay(void)
+{
+	char *path = one_arrival_trace(100);
+	char json[1024];
+	snprintf(json, sizeof json,
+		 "{\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\"},\"to\":[\"f\"]}],"
+		 "\"functions\":[{\"name\":\"f\",\"service\":1,\"initial_replicas\":1,"
+		 "\"max_replicas\":50}],"
+		 "\"autoscaler\":{\"interval_s\":10,\"actuation_delay_s\":25}}", path);
+	memset(&sc, 0, sizeof sc);
+	sc.mode = 1;
+	struct config *cfg;
+	struct model *m = run_scripted(json, &cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	/* decisions at 10, 20, 30, ...: the decided target is seen at once,
+	 * the replicas only 25 s after each decision */
+	T_TRUE(sc.calls >= 9, "only %d decisions", sc.calls);
+	for (int k = 0; k < 9 && k < sc.calls; k++) {
+		T_NEAR(sc.t[k], 10.0 * (k + 1), 1e-9);
+		T_EQ_INT(sc.target[k], 1 + k);
+		/* decision k, made at 10(k+1), is applied at 10(k+1) + 25: by
+		 * the j-th decision max(0, j - 2) of them have been applied */
+		int applied = k >= 2 ? k - 2 : 0;
+		T_EQ_INT(sc.ready[k] + sc.pending[k], 1 + applied);
+	}
+	model_free(m);
+	config_free(cfg);
+	unlink(path);
+	free(path);
+}
+
+static void test_clamp_and_keep(void)
+{
+	char *path = one_arrival_trace(40);
+	char json[1024];
+	snprintf(json, sizeof json,
+		 "{\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\"},\"to\":[\"f\"]}],"
+		 "\"functions\":[{\"name\":\"f\",\"service\":1,\"initial_replicas\":2,"
+		 "\"min_replicas\":2,\"max_replicas\":7}]}", path);
+	memset(&sc, 0, sizeof sc);
+	sc.mode = 2;
+	struct config *cfg;
+	struct model *m = run_scripted(json, &cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	T_TRUE(sc.calls >= 2, "only %d decisions", sc.calls);
+	T_EQ_INT(sc.target[1], 7);   /* 1000 clamped to max */
+	T_EQ_INT(sc.ready[1], 7);
+	model_free(m);
+	config_free(cfg);
+	unlink(path);
+	free(path);
+}
+
+int test_autoscaler_register(void)
+{
+	CU_pSuite s = CU_add_suite("autoscaler", NULL, NULL);
+	if (!s || !CU_add_test(s, "wake from zero decides at the arrival", test_wake_from_zero) ||
+	    !CU_add_test(s, "actuation delay: target now, replicas later", test_actuation_delay) ||
+	    !CU_add_test(s, "clamp to max, keep is kept", test_clamp_and_keep))
+		return -1;
+	return 0;
+}
