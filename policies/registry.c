@@ -11,10 +11,12 @@
  * reach a policy except through the registry. */
 extern const struct policy policy_static;
 extern const struct policy policy_hpa;
+extern const struct policy policy_keda_kafka;
 
 static const struct policy *const registry[] = {
 	&policy_static,
 	&policy_hpa,
+	&policy_keda_kafka,
 };
 
 const struct policy *policy_at(size_t i)

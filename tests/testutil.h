@@ -77,6 +77,7 @@ int test_config_register(void);
 int test_workloads_register(void);
 int test_rec_register(void);
 int test_hpa_register(void);
+int test_keda_kafka_register(void);
 int test_monitor_register(void);
 int test_arrivals_register(void);
 int test_autoscaler_register(void);
