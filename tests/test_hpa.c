@@ -172,10 +172,11 @@ static void test_registry(void)
 	size_t n = 0;
 	while (policy_at(n))
 		n++;
-	T_EQ_INT(n, 2);
+	T_TRUE(n >= 2, "%zu policies registered", n);
+	/* every entry is found by its own name: names are unique */
 	for (size_t i = 0; i < n; i++)
 		T_TRUE(policy_find(policy_at(i)->name) == policy_at(i),
-		       "policy %zu not found by name", i);
+		       "policy %zu (%s) not found by name", i, policy_at(i)->name);
 	T_NEAR(policy_find("hpa")->interval_s, 15, 0);
 }
 
