@@ -11,11 +11,13 @@
  * reach a policy except through the registry. */
 extern const struct policy policy_static;
 extern const struct policy policy_hpa;
+extern const struct policy policy_kpa;
 extern const struct policy policy_keda_kafka;
 
 static const struct policy *const registry[] = {
 	&policy_static,
 	&policy_hpa,
+	&policy_kpa,
 	&policy_keda_kafka,
 };
 

@@ -78,6 +78,7 @@ int test_workloads_register(void);
 int test_rec_register(void);
 int test_hpa_register(void);
 int test_keda_kafka_register(void);
+int test_kpa_register(void);
 int test_monitor_register(void);
 int test_arrivals_register(void);
 int test_autoscaler_register(void);
