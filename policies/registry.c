@@ -12,12 +12,16 @@
 extern const struct policy policy_static;
 extern const struct policy policy_hpa;
 extern const struct policy policy_kpa;
+extern const struct policy policy_ds2;
+extern const struct policy policy_erlang_c;
 extern const struct policy policy_keda_kafka;
 
 static const struct policy *const registry[] = {
 	&policy_static,
 	&policy_hpa,
 	&policy_kpa,
+	&policy_ds2,
+	&policy_erlang_c,
 	&policy_keda_kafka,
 };
 
