@@ -14,6 +14,7 @@ extern const struct policy policy_hpa;
 extern const struct policy policy_kpa;
 extern const struct policy policy_ds2;
 extern const struct policy policy_erlang_c;
+extern const struct policy policy_openfaas;
 extern const struct policy policy_keda_kafka;
 
 static const struct policy *const registry[] = {
@@ -22,6 +23,7 @@ static const struct policy *const registry[] = {
 	&policy_kpa,
 	&policy_ds2,
 	&policy_erlang_c,
+	&policy_openfaas,
 	&policy_keda_kafka,
 };
 

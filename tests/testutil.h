@@ -81,6 +81,7 @@ int test_keda_kafka_register(void);
 int test_kpa_register(void);
 int test_ds2_register(void);
 int test_erlang_c_register(void);
+int test_openfaas_register(void);
 int test_monitor_register(void);
 int test_arrivals_register(void);
 int test_autoscaler_register(void);
