@@ -438,12 +438,13 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 			say(d, "cpu: no ready replica in the metric window");
 			return -1;
 		}
-		double busy = mon_rate(m, fn, MON_BUSY_TIME, window) / slots;
+		/* draining replicas (terminating pods) report no metrics */
+		double busy = mon_rate(m, fn, MON_READY_BUSY_TIME, window) / slots;
 		usage = floor(busy * 100 + 1e-6);
 		usage_all = floor(busy * 100 * ready / (ready + unready) + 1e-6);
 	} else {
 		enum mon_metric c = h->metric == M_RPS ? MON_ARRIVALS
-						       : MON_BUSY_TIME;
+						       : MON_READY_BUSY_TIME;
 		double total = milli(mon_rate(m, fn, c, window));
 		usage = floor(total / ready);
 		usage_all = floor(total / (ready + unready));

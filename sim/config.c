@@ -2010,6 +2010,40 @@ static void syntax_error(struct ld *L, const char *text, const char *where)
 		col, (int)n, text + pos);
 }
 
+/* cJSON prints numbers with 15 significant digits, which loses seeds above
+ * 10^15 and doubles like 0.1 + 0.2: a stored config would then not rerun
+ * the same experiment. Before printing, every number of the resolved tree
+ * becomes raw text in the shortest form that reads back to the same double.
+ * Returns 0, or -1 when memory runs out. */
+static int exact_numbers(cJSON *node)
+{
+	for (cJSON *it = node ? node->child : NULL; it; it = it->next) {
+		if (cJSON_IsNumber(it)) {
+			char buf[40];
+			double v = it->valuedouble;
+			for (int prec = 15; prec <= 17; prec++) {
+				snprintf(buf, sizeof buf, "%.*g", prec, v);
+				if (strtod(buf, NULL) == v)
+					break;
+			}
+			cJSON *raw = cJSON_CreateRaw(buf);
+			/* object members keep their key only through the
+			 * named replacement */
+			int ok = raw && (it->string
+				? cJSON_ReplaceItemInObjectCaseSensitive(node, it->string, raw)
+				: cJSON_ReplaceItemViaPointer(node, it, raw));
+			if (!ok) {
+				cJSON_Delete(raw);
+				return -1;
+			}
+			it = raw;
+		} else if (exact_numbers(it) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static struct config *load(const char *text, size_t size, const char *name, char *dir,
 			   const char *const *sets, int nsets, struct err *e)
 {
@@ -2046,6 +2080,10 @@ static struct config *load(const char *text, size_t size, const char *name, char
 	}
 	if (load_top(&L, root, res) < 0)
 		goto bad;
+	if (exact_numbers(res) != 0) {
+		oom(&L);
+		goto bad;
+	}
 	c->resolved_json = cJSON_Print(res);
 	flat = cJSON_PrintUnformatted(res);
 	if (!c->resolved_json || !flat) {

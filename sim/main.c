@@ -112,9 +112,9 @@ static int parse_common(int argc, char **argv, const char **cfgpath,
 			} else {
 				char *end;
 				unsigned long long s = strtoull(v, &end, 10);
-				if (!*v || *end || v[0] == '-')
+				if (!*v || *end || v[0] == '-' || s > (1ull << 53))
 					return err_set(e, ERR_INPUT,
-						       "--seed: not a non-negative integer: '%s'", v);
+						       "--seed: not an integer in [0, 2^53]: '%s'", v);
 				snprintf(seedbuf, sizeof seedbuf, "seed=%llu", s);
 				(*sets)[(*nsets)++] = seedbuf;
 			}

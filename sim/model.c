@@ -53,7 +53,7 @@
  * next (time, sequence) and the loop merges them with the calendar (see
  * evq_seq_take), which saves a heap push and pop per message. */
 enum ev_kind {
-	EV_BATCH,     /* a = source, b = partition: batch wait elapsed */
+	EV_BATCH,     /* a = source, b = partition | batch gen << 32 */
 	EV_DONE,      /* a = msg: service finished */
 	EV_READY,     /* a = fn, b = replica | gen << 32: cold start over */
 	EV_KEEPALIVE, /* a = fn, b = replica | gen << 32 */
@@ -86,6 +86,7 @@ struct msg {
 	uint32_t holder;      /* msg whose slot waits for this one's admission */
 	uint32_t blocked;     /* own outputs not yet admitted downstream */
 	uint8_t entry;
+	uint8_t held;         /* finished, its slot held for blocked outputs */
 };
 
 struct replica {
@@ -117,6 +118,9 @@ struct fn {
 				 stores it: ahead of `target` by the actuation
 				 delay; what policies see */
 	long busy_slots;
+	long busy_ready;      /* busy slots in READY replicas (utilization) */
+	long holding;         /* finished messages holding a slot for outputs
+				 blocked downstream */
 	struct fifo queue, blocked;
 	int dispatching, redispatch;   /* reentrancy guard of fn_dispatch */
 	int *waiting_parts;   /* (src, part) pairs stalled on this fn, block mode */
@@ -125,6 +129,7 @@ struct fn {
 	double t_acc;
 	double a_pending, a_ready, a_draining, a_idle, a_busy, a_queue;
 	double a_backpressure;  /* time with a sender blocked on this fn */
+	double a_busy_ready;
 	/* counters */
 	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals, outputs;
 	uint64_t started, waited;   /* recorded jobs: service starts, of which
@@ -141,6 +146,8 @@ struct part {
 	uint32_t head, tail;  /* jobs appended, not dispatched */
 	uint32_t inflight;
 	uint8_t timer, waiting, pumping, repump;
+	uint8_t serving;      /* being served from a function's waiting list */
+	uint32_t batch_gen;   /* the pending batch timer's generation */
 	uint8_t *done;        /* ring over [committed, next) */
 	uint64_t ring;        /* power of two */
 };
@@ -189,6 +196,7 @@ struct model {
 	struct fn_view *views;
 	struct scale_decision *decisions;
 	int quiet_rounds;
+	uint64_t nonperiodic; /* pending events that are not periodic */
 	int wake_pending;     /* an EV_WAKE is scheduled */
 	/* output */
 	struct rec *rec;
@@ -209,10 +217,20 @@ static int fail(struct model *m)
 	return -1;
 }
 
+/* Periodic events recur by themselves; the others are what can still
+ * change the system (used by the stop rule of drained runs). */
+static int is_periodic(enum ev_kind kind)
+{
+	return kind == EV_SCRAPE || kind == EV_DECIDE || kind == EV_TIMELINE ||
+	       kind == EV_STOP;
+}
+
 static void at(struct model *m, double t, enum ev_kind kind, uint32_t a,
 	       uint64_t b)
 {
 	struct ev ev = { .kind = kind, .a = a, .b = b };
+	if (!is_periodic(kind))
+		m->nonperiodic++;
 	if (evq_push(m->q, t, &ev) != 0) {
 		err_set(m->err, ERR_INTERNAL,
 			"event calendar full or out of memory at t=%g", m->now);
@@ -261,6 +279,7 @@ static void fn_account(struct model *m, struct fn *f)
 	f->a_draining += f->n_draining * dt;
 	f->a_idle += (f->n_ready + f->n_draining - f->n_busy_rep) * dt;
 	f->a_busy += (double)f->busy_slots * dt;
+	f->a_busy_ready += (double)f->busy_ready * dt;
 	f->a_queue += (double)f->queue.len * dt;
 	if (f->blocked.len || f->nwaiting)
 		f->a_backpressure += dt;
@@ -410,6 +429,7 @@ static int rep_remove_one(struct fn *f)
 	if (best < 0)
 		return 0;
 	f->rep[best].state = REP_DRAINING;
+	f->busy_ready -= f->rep[best].busy;
 	avail_set(f, best, 0);
 	f->n_ready--;
 	f->n_draining++;
@@ -470,13 +490,40 @@ static void entry_done(struct model *m, uint32_t j)
 		part_commit(m, &m->src[jb->src], jb->part, jb->offset);
 }
 
-/* Room for one more message: a free slot with nobody queued, or queue space. */
+/* Room for one more message: a free slot with nobody queued, or queue
+ * space. For on_demand functions a replica that can still be started, and
+ * the slots of starting replicas, count as room: those messages wait for a
+ * replica made for them. */
 static int fn_has_room(struct fn *f)
 {
 	long cap = f->cfg->queue_capacity;
+	if (cap >= 0 && f->cfg->on_demand) {
+		/* a message offered now would start a replica of its own */
+		if (f->n_pending + f->n_ready < f->cfg->max_replicas)
+			return 1;
+		cap += (long)f->n_pending * f->cfg->concurrency;
+	}
 	if (cap < 0 || f->queue.len < cap)
 		return 1;
 	return f->queue.len == 0 && f->blocked.len == 0 && avail_first(f) >= 0;
+}
+
+/* On-demand platforms (Lambda, OpenWhisk) start one new environment for a
+ * message that no slot, free or starting, will take. Called before the
+ * message is queued, so it also applies when the queue is bounded. */
+static void on_demand_start(struct model *m, struct fn *f)
+{
+	long coming = (long)f->n_pending * f->cfg->concurrency;
+	if (avail_first(f) < 0 && f->queue.len + 1 > coming &&
+	    f->n_pending + f->n_ready < f->cfg->max_replicas) {
+		fn_account(m, f);
+		rep_start(m, f);
+		/* above a policy's decision (spec) these are surplus that
+		 * keep-alive reclaims; without a policy they are the count */
+		f->target = f->n_pending + f->n_ready;
+		if (!f->cfg->managed)
+			f->spec = f->target;
+	}
 }
 
 static void msg_finish(struct model *m, uint32_t i);
@@ -488,6 +535,8 @@ static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 {
 	f->arrivals++;
 	f->tl_arrivals++;
+	if (f->cfg->on_demand)
+		on_demand_start(m, f);
 	if (!fn_has_room(f)) {
 		if (f->cfg->on_full == FULL_DROP || holder == NIL) {
 			f->drops++;
@@ -509,6 +558,7 @@ static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 	ms->job = j;
 	ms->fn = (uint32_t)f->idx;
 	ms->entry = (uint8_t)entry;
+	ms->held = 0;
 	ms->blocked = 0;
 	ms->holder = NIL;
 	fn_account(m, f);
@@ -524,16 +574,6 @@ static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 		m->wake_pending = 1;
 		at(m, m->now, EV_WAKE, 0, 0);
 	}
-	if (f->cfg->on_demand) {
-		/* one new environment per message that no slot, free or
-		 * coming, will take */
-		long coming = (long)f->n_pending * f->cfg->concurrency;
-		if (avail_first(f) < 0 && f->queue.len > coming &&
-		    f->n_pending + f->n_ready < f->cfg->max_replicas) {
-			rep_start(m, f);
-			f->target = f->spec = f->n_pending + f->n_ready;
-		}
-	}
 	fn_dispatch(m, f);
 	return 1;
 }
@@ -545,6 +585,7 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 	if (rp->busy++ == 0)
 		f->n_busy_rep++;
 	f->busy_slots++;
+	f->busy_ready++;
 	if (rp->busy >= (uint32_t)f->cfg->concurrency)
 		avail_set(f, r, 0);
 	ms->replica = (uint32_t)r;
@@ -642,6 +683,8 @@ static void rep_release_slot(struct model *m, struct fn *f, int r)
 	struct replica *rp = &f->rep[r];
 	fn_account(m, f);
 	f->busy_slots--;
+	if (rp->state == REP_READY)
+		f->busy_ready--;
 	if (--rp->busy == 0) {
 		f->n_busy_rep--;
 		rp->t_idle = m->now;
@@ -663,6 +706,8 @@ static void msg_finish(struct model *m, uint32_t i)
 	struct fn *f = &m->fn[ms->fn];
 	uint32_t j = ms->job;
 	int entry = ms->entry;
+	if (ms->held)
+		f->holding--;
 	rep_release_slot(m, f, (int)ms->replica);
 	pool_put(&m->msgs, i);
 	if (entry)
@@ -708,8 +753,13 @@ static void on_done(struct model *m, uint32_t i)
 			}
 		}
 	}
-	if (msg_at(m, i)->blocked == 0)
+	ms = msg_at(m, i);
+	if (ms->blocked == 0) {
 		msg_finish(m, i);
+	} else {
+		ms->held = 1;
+		f->holding++;
+	}
 }
 
 /* ----------------------------------------------------------- connector */
@@ -730,7 +780,8 @@ static int ring_grow(struct model *m, struct part *p)
 	return 0;
 }
 
-static void part_pump_once(struct model *m, struct source *s, uint32_t pi);
+static void part_pump_once(struct model *m, struct source *s, uint32_t pi,
+			   long limit);
 static void part_stall(struct model *m, struct source *s, uint32_t pi,
 		       struct fn *f);
 
@@ -747,22 +798,28 @@ static void part_pump(struct model *m, struct source *s, uint32_t pi)
 	p->pumping = 1;
 	do {
 		p->repump = 0;
-		part_pump_once(m, s, pi);
+		part_pump_once(m, s, pi, -1);
 	} while (p->repump && !m->failed);
 	p->pumping = 0;
 }
 
-static void part_pump_once(struct model *m, struct source *s, uint32_t pi)
+/* Dispatches released records, at most `limit` (< 0: no limit). Under
+ * backpressure a partition that is not being served from a function's
+ * waiting list queues behind the partitions already waiting there, so no
+ * partition can keep the room that frees to itself. */
+static void part_pump_once(struct model *m, struct source *s, uint32_t pi,
+			   long limit)
 {
 	struct part *p = &s->parts[pi];
 	const struct cfg_source *c = s->cfg;
-	while (p->next < p->released && !m->failed) {
+	while (p->next < p->released && limit-- != 0 && !m->failed) {
 		if (c->max_inflight && p->inflight >= (uint32_t)c->max_inflight)
 			return;
 		if (s->blocks)
 			for (int t = 0; t < c->ntargets; t++) {
 				struct fn *f = &m->fn[c->targets[t]];
-				if (f->cfg->on_full == FULL_BLOCK && !fn_has_room(f)) {
+				if (f->cfg->on_full == FULL_BLOCK &&
+				    (!fn_has_room(f) || (f->nwaiting && !p->serving))) {
 					part_stall(m, s, pi, f);
 					return;
 				}
@@ -789,6 +846,7 @@ static void part_stall(struct model *m, struct source *s, uint32_t pi,
 	struct part *p = &s->parts[pi];
 	if (p->waiting)
 		return;
+	fn_account(m, f);   /* backpressure time changes with nwaiting */
 	if (f->nwaiting == f->capwaiting) {
 		int cap = f->capwaiting ? f->capwaiting * 2 : 8;
 		int *w = realloc(f->waiting_parts, (size_t)cap * 2 * sizeof *w);
@@ -806,23 +864,40 @@ static void part_stall(struct model *m, struct source *s, uint32_t pi,
 	p->waiting = 1;
 }
 
-/* Pumping can stall partitions again and re-add them, so work on a copy. */
+/* Room has freed at f: serve the waiting partitions one record each, in
+ * the order they stalled, each going back to the tail while it has more,
+ * until the room is gone (round robin: no partition starves). */
 static void pump_waiting(struct model *m, struct fn *f)
 {
-	int n = f->nwaiting;
-	int *w = malloc((size_t)n * 2 * sizeof *w);
-	if (!w) {
-		err_set(m->err, ERR_INTERNAL, "out of memory");
-		fail(m);
-		return;
+	fn_account(m, f);
+	int progress = 1;
+	while (progress && f->nwaiting && fn_has_room(f) && !m->failed) {
+		progress = 0;
+		int n = f->nwaiting;
+		for (int k = 0; k < n && f->nwaiting && fn_has_room(f) && !m->failed; k++) {
+			struct source *s = &m->src[f->waiting_parts[0]];
+			uint32_t pi = (uint32_t)f->waiting_parts[1];
+			struct part *p = &s->parts[pi];
+			f->nwaiting--;
+			memmove(f->waiting_parts, f->waiting_parts + 2,
+				(size_t)f->nwaiting * 2 * sizeof *f->waiting_parts);
+			p->waiting = 0;
+			if (p->pumping) {   /* its own loop is running: it resumes */
+				p->repump = 1;
+				continue;
+			}
+			uint64_t before = p->next;
+			p->pumping = p->serving = 1;
+			part_pump_once(m, s, pi, 1);
+			p->pumping = p->serving = 0;
+			if (p->next > before)
+				progress = 1;
+			int capped = s->cfg->max_inflight &&
+				     p->inflight >= (uint32_t)s->cfg->max_inflight;
+			if (!p->waiting && p->next < p->released && !capped)
+				part_stall(m, s, pi, f);
+		}
 	}
-	memcpy(w, f->waiting_parts, (size_t)n * 2 * sizeof *w);
-	f->nwaiting = 0;
-	for (int i = 0; i < n; i++)
-		m->src[w[2 * i]].parts[w[2 * i + 1]].waiting = 0;
-	for (int i = 0; i < n && !m->failed; i++)
-		part_pump(m, &m->src[w[2 * i]], (uint32_t)w[2 * i + 1]);
-	free(w);
 }
 
 static void part_commit(struct model *m, struct source *s, uint32_t pi,
@@ -838,16 +913,22 @@ static void part_commit(struct model *m, struct source *s, uint32_t pi,
 	part_pump(m, s, pi);
 }
 
+/* Releases the open batch; a timer armed for it is now stale (the next
+ * batch arms its own, batch_wait_s after its first record). */
 static void part_release(struct model *m, struct source *s, uint32_t pi)
 {
 	struct part *p = &s->parts[pi];
 	p->released = p->log_end;
+	p->timer = 0;
+	p->batch_gen++;
 	part_pump(m, s, pi);
 }
 
-static void on_batch(struct model *m, struct source *s, uint32_t pi)
+static void on_batch(struct model *m, struct source *s, uint64_t ref)
 {
-	s->parts[pi].timer = 0;
+	uint32_t pi = (uint32_t)ref;
+	if (s->parts[pi].batch_gen != (uint32_t)(ref >> 32))
+		return;
 	part_release(m, s, pi);
 }
 
@@ -890,7 +971,8 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 		part_release(m, s, pi);
 	} else if (!p->timer) {
 		p->timer = 1;
-		at(m, m->now + c->batch_wait_s, EV_BATCH, jb->src, pi);
+		at(m, m->now + c->batch_wait_s, EV_BATCH, jb->src,
+		   (uint64_t)pi | (uint64_t)p->batch_gen << 32);
 	}
 }
 
@@ -977,6 +1059,7 @@ static void on_scrape(struct model *m)
 		v[MON_DROPS] = (double)f->drops;
 		v[MON_COLD_STARTS] = (double)f->cold_starts;
 		v[MON_BUSY_TIME] = f->a_busy;
+		v[MON_READY_BUSY_TIME] = f->a_busy_ready;
 		v[MON_QUEUE_TIME] = f->a_queue;
 		v[MON_READY_TIME] = f->a_ready;
 		v[MON_LATENCY_SUM] = f->latency_sum;
@@ -1048,10 +1131,10 @@ static void on_decide(struct model *m)
 		return;
 	/* After the sources end, a system that cannot drain (no replicas and
 	 * a policy that will not add any) would tick forever: stop after a few
-	 * decision rounds in which nothing but periodic events is pending. */
-	if (!m->sources_live && isinf(m->end) && !changed) {
-		size_t periodic = 1 + (m->cfg->timeline_interval_s > 0);
-		if (evq_len(m->q) <= periodic && ++m->quiet_rounds >= 5)
+	 * decision rounds that changed nothing while no other event (service,
+	 * cold start, timer, actuation) was pending. */
+	if (!m->sources_live && isinf(m->end) && !changed && !m->nonperiodic) {
+		if (++m->quiet_rounds >= 5)
 			m->stop = 1;
 	} else {
 		m->quiet_rounds = 0;
@@ -1099,14 +1182,20 @@ static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
 		at(m, expiry, EV_KEEPALIVE, (uint32_t)f->idx, ref);
 		return;
 	}
-	if (f->n_pending + f->n_ready <= f->cfg->min_replicas)
+	/* Keep-alive reclaims idle replicas down to min_replicas, and never
+	 * below what a policy has decided (spec): otherwise the two would undo
+	 * each other, a cold start per decision interval. */
+	int floor = f->cfg->min_replicas;
+	if (f->cfg->managed && f->spec > floor)
+		floor = f->spec;
+	if (f->n_pending + f->n_ready <= floor)
 		return;
 	fn_account(m, f);
 	f->n_ready--;
 	rep_gone(f, r);
 	if (f->target > f->n_pending + f->n_ready)
 		f->target = f->n_pending + f->n_ready;
-	if (f->spec > f->target)
+	if (!f->cfg->managed && f->spec > f->target)
 		f->spec = f->target;
 }
 
@@ -1346,9 +1435,11 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 			break;
 		m->now = t;
 		m->events++;
+		if (!is_periodic((enum ev_kind)ev.kind))
+			m->nonperiodic--;
 		switch ((enum ev_kind)ev.kind) {
 		case EV_BATCH:
-			on_batch(m, &m->src[ev.a], (uint32_t)ev.b);
+			on_batch(m, &m->src[ev.a], ev.b);
 			break;
 		case EV_DONE:
 			on_done(m, ev.a);
@@ -1479,7 +1570,7 @@ static void summarize(struct model *m)
 		row(m, s, "completions", (double)f->completions);
 		row(m, s, "dropped", (double)f->drops);
 		row(m, s, "in_flight_end",
-		    (double)(f->queue.len + f->blocked.len + f->busy_slots));
+		    (double)(f->queue.len + f->blocked.len + f->busy_slots - f->holding));
 		latency_rows(m, s, f->lat);
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
@@ -1490,7 +1581,7 @@ static void summarize(struct model *m)
 		row(m, s, "cost_usd", fn_cost(m, f));
 		row(m, s, "mean_replicas", T > 0 ? (f->a_ready + f->a_pending) / T : 0);
 		row(m, s, "utilization",
-		    f->a_ready > 0 ? f->a_busy / (f->a_ready * f->cfg->concurrency) : 0);
+		    f->a_ready > 0 ? f->a_busy_ready / (f->a_ready * f->cfg->concurrency) : 0);
 		row(m, s, "mean_queue", T > 0 ? f->a_queue / T : 0);
 		row(m, s, "outputs", (double)f->outputs);
 		row(m, s, "backpressure_s", f->a_backpressure);

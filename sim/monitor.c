@@ -41,7 +41,7 @@ struct mon {
 static const char *const metric_names[MON_NMETRICS] = {
 	[MON_ARRIVALS] = "arrivals",       [MON_COMPLETIONS] = "completions",
 	[MON_DROPS] = "drops",             [MON_COLD_STARTS] = "cold_starts",
-	[MON_BUSY_TIME] = "busy_time",     [MON_QUEUE_TIME] = "queue_time",
+	[MON_BUSY_TIME] = "busy_time",     [MON_READY_BUSY_TIME] = "ready_busy_time",     [MON_QUEUE_TIME] = "queue_time",
 	[MON_READY_TIME] = "ready_time",   [MON_LATENCY_SUM] = "latency_sum",
 	[MON_SOURCE_APPENDS] = "source_appends",
 	[MON_OUTPUTS] = "outputs",
@@ -232,7 +232,7 @@ double mon_utilization(const struct mon *m, int fn, int concurrency,
 		       double window)
 {
 	double ready = mon_rate(m, fn, MON_READY_TIME, window) * concurrency;
-	return ready > 0 ? mon_rate(m, fn, MON_BUSY_TIME, window) / ready : 0;
+	return ready > 0 ? mon_rate(m, fn, MON_READY_BUSY_TIME, window) / ready : 0;
 }
 
 double mon_service_time(const struct mon *m, int fn, double window)

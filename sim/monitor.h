@@ -29,7 +29,9 @@ enum mon_metric {
 	MON_COMPLETIONS,   /* invocations finished */
 	MON_DROPS,
 	MON_COLD_STARTS,
-	MON_BUSY_TIME,     /* integral of busy slots (slot-seconds) */
+	MON_BUSY_TIME,     /* integral of busy slots (slot-seconds), draining
+			      replicas included: useful time */
+	MON_READY_BUSY_TIME, /* the same over ready replicas only: utilization */
 	MON_QUEUE_TIME,    /* integral of queue length (message-seconds) */
 	MON_READY_TIME,    /* integral of ready replicas (replica-seconds) */
 	MON_LATENCY_SUM,   /* sum of per-function latencies of completions (s) */
@@ -69,8 +71,9 @@ double mon_last(const struct mon *m, int fn, enum mon_metric x);
 /* Number of samples inside the window. */
 int mon_count(const struct mon *m, double window);
 
-/* Derived, each over the window: time-averaged busy slots divided by
- * time-averaged ready slots (0 when nothing was ready); mean service time
+/* Derived, each over the window: time-averaged busy slots of ready replicas
+ * divided by time-averaged ready slots, so at most 1 (0 when nothing was
+ * ready; draining replicas are in neither); mean service time
  * (busy time / completions); mean per-function latency. */
 double mon_utilization(const struct mon *m, int fn, int concurrency,
 		       double window);

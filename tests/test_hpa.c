@@ -99,6 +99,8 @@ static void fx_feed(struct fx *f, double t)
 		double dt = SCRAPE;
 		f->c[MON_BUSY_TIME] +=
 			f->load.util * f->fn.ready * f->fn.concurrency * dt;
+		f->c[MON_READY_BUSY_TIME] +=
+			f->load.util * f->fn.ready * f->fn.concurrency * dt;
 		f->c[MON_READY_TIME] += f->fn.ready * dt;
 		f->c[MON_ARRIVALS] += f->load.rps * dt;
 		f->c[MON_QUEUE_TIME] += f->load.queue * dt;

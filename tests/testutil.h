@@ -86,6 +86,7 @@ int test_monitor_register(void);
 int test_arrivals_register(void);
 int test_autoscaler_register(void);
 int test_model_register(void);
+int test_regress_register(void);
 int test_queueing_register(void);
 
 #endif
