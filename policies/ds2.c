@@ -52,7 +52,6 @@
  */
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,18 +126,6 @@ struct ds2 {
 	double *factor;     /* [nfn] scaling_factor */
 	struct est *est;    /* [nfn] */
 };
-
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
 
 static void ds2_fini(void *state)
 {
@@ -389,7 +376,7 @@ static void keep_all(const struct ds2 *s, const struct scale_view *v, int n,
 {
 	for (int i = 0; i < n; i++)
 		if (v->fn[i].managed) {
-			say(&out[i], "ds2: %s", why);
+			policy_say(&out[i], "ds2: %s", why);
 			policy_observe(&out[i], "since", s->since);
 			policy_observe(&out[i], "evaluations", s->evaluations);
 		}
@@ -409,31 +396,31 @@ static void describe(const struct ds2 *s, const struct scale_view *v, int i,
 		policy_observe(d, "selectivity", x->sel);
 	}
 	if (x->unknown_from >= 0) {
-		say(d, "ds2: input unknown (%s has no true rate): keep",
+		policy_say(d, "ds2: input unknown (%s has no true rate): keep",
 		    fname(&v->fn[x->unknown_from]));
 		return;
 	}
 	if (!x->measured) {
 		if (x->want >= 0)
-			say(d, "ds2: no instance to measure, input %.4g/s: "
+			policy_say(d, "ds2: no instance to measure, input %.4g/s: "
 			    "0 -> %d", x->input, x->want);
 		else
-			say(d, "ds2: no useful time in the epoch, no true rate "
+			policy_say(d, "ds2: no useful time in the epoch, no true rate "
 			    "(input %.4g/s): keep", x->input);
 		return;
 	}
 	policy_observe(d, "optimal", x->opt);
 	policy_observe(d, "slots", x->slots);
 	policy_observe(d, "replicas", x->want);
-	say(d, "ds2: input %.4g/s / true rate %.4g/s per slot = %.4g",
+	policy_say(d, "ds2: input %.4g/s / true rate %.4g/s per slot = %.4g",
 	    x->input, x->rate, x->opt);
 	if (s->factor[i] > 0)
-		say(d, " x %g", 1 + s->factor[i]);
+		policy_say(d, " x %g", 1 + s->factor[i]);
 	if (x->adjust != 1)
-		say(d, ", target rate ratio x %.4g", x->adjust);
+		policy_say(d, ", target rate ratio x %.4g", x->adjust);
 	if (ceil_tol(x->opt * (1 + s->factor[i])) < 1)
-		say(d, ", at least one");
-	say(d, " -> %d slots -> %d replicas", x->slots, x->want);
+		policy_say(d, ", at least one");
+	policy_say(d, " -> %d slots -> %d replicas", x->slots, x->want);
 }
 
 static void ds2_decide(void *state, const struct scale_view *v,
@@ -485,14 +472,14 @@ static void ds2_decide(void *state, const struct scale_view *v,
 		if (x->want < 0)
 			continue;
 		if (apply) {
-			say(d, "; reconfigure");
+			policy_say(d, "; reconfigure");
 			d->desired = x->want;
 		} else if (!change) {
-			say(d, x->want == v->fn[i].target - 1
+			policy_say(d, x->want == v->fn[i].target - 1
 			    ? "; no significant change (one fewer ignored)"
 			    : "; no significant change");
 		} else {
-			say(d, "; activation %d of %d", s->evaluations,
+			policy_say(d, "; activation %d of %d", s->evaluations,
 			    s->activation);
 		}
 	}

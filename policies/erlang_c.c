@@ -31,7 +31,6 @@
  * State: per-function parameters and the last measured mu.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,18 +82,6 @@ struct erl {
 	int nfn;
 	struct erl_fn fn[];
 };
-
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
 
 static void *erl_init(const struct policy_ctx *ctx, struct err *e)
 {
@@ -193,11 +180,11 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 	int at_zero = f->ready + f->pending == 0;
 	if (!m || mon_count(m, INFINITY) < 2) {
 		if (at_zero && f->held_at_zero > 0) {
-			say(d, "erlang-c: no metrics yet, %ld held at zero -> 1",
+			policy_say(d, "erlang-c: no metrics yet, %ld held at zero -> 1",
 			    f->held_at_zero);
 			d->desired = 1;
 		} else {
-			say(d, "erlang-c: no metrics yet");
+			policy_say(d, "erlang-c: no metrics yet");
 		}
 		return;
 	}
@@ -214,17 +201,17 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 	policy_observe(d, "lambda", lambda);
 	policy_observe(d, "mu", h->mu);
 	if (!(lambda > 0)) {
-		say(d, "erlang-c: no arrivals in %gs -> 0", window);
+		policy_say(d, "erlang-c: no arrivals in %gs -> 0", window);
 		d->desired = 0;
 		return;
 	}
 	if (!(h->mu > 0)) {
 		if (f->target == 0) {
-			say(d, "erlang-c: lambda %.4g/s, no service time yet: "
+			policy_say(d, "erlang-c: lambda %.4g/s, no service time yet: "
 			    "0 -> 1", lambda);
 			d->desired = 1;
 		} else {
-			say(d, "erlang-c: lambda %.4g/s, no service time "
+			policy_say(d, "erlang-c: lambda %.4g/s, no service time "
 			    "measured yet: keep", lambda);
 		}
 		return;
@@ -239,7 +226,7 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 	int c;
 	if (sp > h->slo) {
 		c = c_util;
-		say(d, "erlang-c: SLO infeasible, service p%g %.4gs > %gs; "
+		policy_say(d, "erlang-c: SLO infeasible, service p%g %.4gs > %gs; "
 		    "a %.4g, utilization <= %g -> c %d", h->p * 100, sp, h->slo,
 		    a, h->max_util, c);
 	} else {
@@ -253,21 +240,21 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 		policy_observe(d, "C", pw);
 		policy_observe(d, "w_p", wp);
 		policy_observe(d, "c_slo", c_slo);
-		say(d, "erlang-c: lambda %.4g/s, mu %.4g/s, a %.4g: c %d, "
+		policy_say(d, "erlang-c: lambda %.4g/s, mu %.4g/s, a %.4g: c %d, "
 		    "C %.4f, w_p %.4gs + s_p %.4gs %s %gs", lambda, mu, a, c,
 		    pw, wp, sp, met ? "<=" : ">", h->slo);
 		if (!met)
-			say(d, " (not met within max_replicas)");
+			policy_say(d, " (not met within max_replicas)");
 		if (c > c_slo)
-			say(d, " (SLO alone: %d; utilization <= %g)", c_slo,
+			policy_say(d, " (SLO alone: %d; utilization <= %g)", c_slo,
 			    h->max_util);
 	}
 	int reps = to_int(ceil((double)c / conc));
 	policy_observe(d, "c", c);
 	policy_observe(d, "replicas", reps);
 	if (conc > 1)
-		say(d, ", %d slots/replica", conc);
-	say(d, " -> %d", reps);
+		policy_say(d, ", %d slots/replica", conc);
+	policy_say(d, " -> %d", reps);
 	d->desired = reps;
 }
 

@@ -39,7 +39,6 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,17 +266,6 @@ static long series_sum_since(const struct series *s, double cutoff)
 }
 
 /* Appends to the decision's reason, keeping it terminated when full. */
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
 
 static void rules_read(struct rules *r, const union param_val *p, int pods,
 		       int percent, int period, int select, int stab)
@@ -402,7 +390,7 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 	int current = f->target, ready = f->ready, unready = f->pending;
 	*value = *ratio = NAN;
 	if (!m || mon_last_time(m) < 0) {
-		say(d, "%s: no metrics yet", name);
+		policy_say(d, "%s: no metrics yet", name);
 		return -1;
 	}
 	double window = fmax(h->window, mon_interval(m));
@@ -415,19 +403,19 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 		*value = total / 1000;
 		*ratio = status ? total / (h->target * status) : INFINITY;
 		if (status && within(h, *ratio)) {
-			say(d, "%s %.6g vs %.6g x %d replicas: within tolerance -> %d",
+			policy_say(d, "%s %.6g vs %.6g x %d replicas: within tolerance -> %d",
 			    name, total / 1000, h->target / 1000, status, status);
 			return status;
 		}
 		int want = ceil_int(total / h->target);
-		say(d, "%s %.6g / target %.6g -> %d", name, total / 1000,
+		policy_say(d, "%s %.6g / target %.6g -> %d", name, total / 1000,
 		    h->target / 1000, want);
 		return want;
 	}
 
 	/* Pods-type metrics: GetResourceReplicas / calcPlainMetricReplicas */
 	if (ready <= 0) {
-		say(d, "%s: no ready replica reports metrics", name);
+		policy_say(d, "%s: no ready replica reports metrics", name);
 		return -1;
 	}
 	double usage, usage_all; /* per ready pod; per pod with unready at 0 */
@@ -435,7 +423,7 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 		double slots = mon_rate(m, fn, MON_READY_TIME, window) *
 			       f->concurrency;
 		if (!(slots > 0)) {
-			say(d, "cpu: no ready replica in the metric window");
+			policy_say(d, "cpu: no ready replica in the metric window");
 			return -1;
 		}
 		/* draining replicas (terminating pods) report no metrics */
@@ -453,34 +441,34 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 	*value = usage / scale;
 	*ratio = usage / h->target;
 	if (h->metric == M_CPU)
-		say(d, "cpu %.2f vs target %.2f", usage / scale, h->target / scale);
+		policy_say(d, "cpu %.2f vs target %.2f", usage / scale, h->target / scale);
 	else
-		say(d, "%s %.4g vs target %.4g", name, usage / scale,
+		policy_say(d, "%s %.4g vs target %.4g", name, usage / scale,
 		    h->target / scale);
 
 	if (!(unready > 0 && *ratio > 1)) {
 		if (within(h, *ratio)) {
-			say(d, ": within tolerance -> %d", current);
+			policy_say(d, ": within tolerance -> %d", current);
 			return current;
 		}
 		int want = ceil_int(*ratio * ready);
-		say(d, " -> %d", want);
+		policy_say(d, " -> %d", want);
 		return want;
 	}
 	/* Scale-up with unready (pending) pods: they count as using 0. */
 	double r2 = usage_all / h->target;
-	say(d, ", %d pending as idle: %.4g", unready, usage_all / scale);
+	policy_say(d, ", %d pending as idle: %.4g", unready, usage_all / scale);
 	if (within(h, r2) || r2 < 1) {
-		say(d, " %s -> %d", r2 < 1 ? "flips direction" : "within tolerance",
+		policy_say(d, " %s -> %d", r2 < 1 ? "flips direction" : "within tolerance",
 		    current);
 		return current;
 	}
 	int want = ceil_int(r2 * (ready + unready));
 	if (want < current) {
-		say(d, " -> %d < current, keep %d", want, current);
+		policy_say(d, " -> %d < current, keep %d", want, current);
 		return current;
 	}
-	say(d, " -> %d", want);
+	policy_say(d, " -> %d", want);
 	return want;
 }
 
@@ -536,15 +524,15 @@ static long rate_limit(const struct hpa_fn *h, double now, int current, int up)
 static void describe_rules(struct scale_decision *d, const struct rules *r)
 {
 	if (r->pods > 0 && r->percent > 0)
-		say(d, "%s(%d pods, %g%%)", r->select == SEL_MIN ? "min" : "max",
+		policy_say(d, "%s(%d pods, %g%%)", r->select == SEL_MIN ? "min" : "max",
 		    r->pods, r->percent);
 	else if (r->pods > 0)
-		say(d, "%d pods", r->pods);
+		policy_say(d, "%d pods", r->pods);
 	else if (r->percent > 0)
-		say(d, "%g%%", r->percent);
+		policy_say(d, "%g%%", r->percent);
 	else
-		say(d, "no policy");
-	say(d, " per %gs", r->period);
+		policy_say(d, "no policy");
+	policy_say(d, " per %gs", r->period);
 }
 
 /* convertDesiredReplicasWithBehaviorRate */
@@ -559,16 +547,16 @@ static int limit_rate(const struct hpa_fn *h, const struct fn_view *f,
 		if (f->max_replicas > lim) {
 			if (want > lim) {
 				if (h->up.select == SEL_DISABLED)
-					say(d, "; scale-up disabled -> %ld", lim);
+					policy_say(d, "; scale-up disabled -> %ld", lim);
 				else {
-					say(d, "; scale-up limited by ");
+					policy_say(d, "; scale-up limited by ");
 					describe_rules(d, &h->up);
-					say(d, " -> %ld", lim);
+					policy_say(d, " -> %ld", lim);
 				}
 				return (int)lim;
 			}
 		} else if (want > f->max_replicas) {
-			say(d, "; max_replicas -> %d", f->max_replicas);
+			policy_say(d, "; max_replicas -> %d", f->max_replicas);
 			return f->max_replicas;
 		}
 	} else if (want < current) {
@@ -578,16 +566,16 @@ static int limit_rate(const struct hpa_fn *h, const struct fn_view *f,
 		if (f->min_replicas < lim) {
 			if (want < lim) {
 				if (h->down.select == SEL_DISABLED)
-					say(d, "; scale-down disabled -> %ld", lim);
+					policy_say(d, "; scale-down disabled -> %ld", lim);
 				else {
-					say(d, "; scale-down limited by ");
+					policy_say(d, "; scale-down limited by ");
 					describe_rules(d, &h->down);
-					say(d, " -> %ld", lim);
+					policy_say(d, " -> %ld", lim);
 				}
 				return (int)lim;
 			}
 		} else if (want < f->min_replicas) {
-			say(d, "; min_replicas -> %d", f->min_replicas);
+			policy_say(d, "; min_replicas -> %d", f->min_replicas);
 			return f->min_replicas;
 		}
 	}
@@ -608,20 +596,20 @@ static int normalize_legacy(struct hpa_fn *h, const struct fn_view *f,
 	series_push(&h->recs, now, raw);
 	*stab = want;
 	if (want != raw)
-		say(d, "; scale-down stabilized (max over %gs) -> %d",
+		policy_say(d, "; scale-down stabilized (max over %gs) -> %d",
 		    h->down.stab, want);
 	long up_limit = current * 2L > 4 ? current * 2L : 4;
 	long max_allowed = f->max_replicas > up_limit ? up_limit
 						       : f->max_replicas;
 	if (want < f->min_replicas) {
-		say(d, "; min_replicas -> %d", f->min_replicas);
+		policy_say(d, "; min_replicas -> %d", f->min_replicas);
 		return f->min_replicas;
 	}
 	if (want > max_allowed) {
 		if (max_allowed == up_limit)
-			say(d, "; scale-up limited to max(2N, 4) -> %ld", up_limit);
+			policy_say(d, "; scale-up limited to max(2N, 4) -> %ld", up_limit);
 		else
-			say(d, "; max_replicas -> %ld", max_allowed);
+			policy_say(d, "; max_replicas -> %ld", max_allowed);
 		return (int)max_allowed;
 	}
 	return want;
@@ -652,13 +640,13 @@ static void decide_one(struct hpa_fn *h, const struct fn_view *f,
 		h->seen = 1;
 	}
 	if (current == 0 && f->min_replicas != 0) {
-		say(d, "scaling disabled: 0 replicas");
+		policy_say(d, "scaling disabled: 0 replicas");
 		return;
 	}
 	int bound = current > f->max_replicas ? f->max_replicas
 		    : current < f->min_replicas ? f->min_replicas : -1;
 	if (bound >= 0) {
-		say(d, "current %d outside [%d, %d] -> %d", current,
+		policy_say(d, "current %d outside [%d, %d] -> %d", current,
 		    f->min_replicas, f->max_replicas, bound);
 		store_event(h, now, current, bound);
 		d->desired = bound;
@@ -679,7 +667,7 @@ static void decide_one(struct hpa_fn *h, const struct fn_view *f,
 	} else {
 		stab = stabilize(h, now, current, raw);
 		if (stab != raw)
-			say(d, "; %s stabilized (%s over %gs) -> %d",
+			policy_say(d, "; %s stabilized (%s over %gs) -> %d",
 			    raw > current ? "scale-up" : "scale-down",
 			    raw > current ? "min" : "max",
 			    raw > current ? h->up.stab : h->down.stab, stab);

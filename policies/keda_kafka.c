@@ -57,7 +57,6 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,18 +281,6 @@ static void hist_push(struct hist *h, double t, long v)
 	h->e[h->n++] = (struct hent){.t = t, .v = v};
 }
 
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
-
 static void kk_fini(void *state)
 {
 	struct kk *s = state;
@@ -399,12 +386,12 @@ static long long scaler_metric(const struct kk_fn *k, long long lag,
 		return lag;
 	if (k->even) {
 		long long f = even_factor(lag, parts, k->threshold);
-		say(d, "even split: lag %lld -> %lld x %lld; ", lag, f,
+		policy_say(d, "even split: lag %lld -> %lld x %lld; ", lag, f,
 		    k->threshold);
 		lag = f * k->threshold;
 	}
 	if (lag / k->threshold > parts) {
-		say(d, "lag %lld capped at %lld partitions x %lld; ", lag, parts,
+		policy_say(d, "lag %lld capped at %lld partitions x %lld; ", lag, parts,
 		    k->threshold);
 		lag = parts * k->threshold;
 	}
@@ -417,18 +404,18 @@ static int poll(struct kk_fn *k, double now, int current, long long lag,
 {
 	int active = lag > k->activation;
 	k->last_poll = now;
-	say(d, "poll: lag %lld %s %lld, %s", lag, active ? ">" : "<=",
+	policy_say(d, "poll: lag %lld %s %lld, %s", lag, active ? ">" : "<=",
 	    k->activation, active ? "active" : "inactive");
 	policy_observe(d, "active", active);
 	if (active) {
 		k->last_active = now;
 		if (current == 0 || (k->idle >= 0 && current < k->min)) {
 			int to = k->hpa_min;
-			say(d, ", %d replicas -> %d (scale from %s)", current, to,
+			policy_say(d, ", %d replicas -> %d (scale from %s)", current, to,
 			    current ? "idle" : "zero");
 			return to;
 		}
-		say(d, "; ");
+		policy_say(d, "; ");
 		return -1;
 	}
 	if ((k->idle >= 0 && current > k->idle) || (current > 0 && k->min == 0)) {
@@ -437,19 +424,19 @@ static int poll(struct kk_fn *k, double now, int current, long long lag,
 		double need = ever ? k->cooldown : k->initial_cooldown;
 		if (since + 1e-9 >= need) {
 			int to = k->idle >= 0 ? k->idle : k->min;
-			say(d, " for %gs (%s %gs): %d -> %d", since,
+			policy_say(d, " for %gs (%s %gs): %d -> %d", since,
 			    ever ? "cooldown" : "initial cooldown", need,
 			    current, to);
 			return to;
 		}
-		say(d, ", cooling down %gs of %gs; ", since, need);
+		policy_say(d, ", cooling down %gs of %gs; ", since, need);
 		return -1;
 	}
 	if (current < k->min && k->idle < 0) {
-		say(d, ": %d below min_replica_count -> %d", current, k->min);
+		policy_say(d, ": %d below min_replica_count -> %d", current, k->min);
 		return k->min;
 	}
-	say(d, "; ");
+	policy_say(d, "; ");
 	return -1;
 }
 
@@ -499,12 +486,12 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 		k->hpa_seen = 1;
 	}
 	if (current == 0) {
-		say(d, "HPA: scaling disabled at 0 replicas");
+		policy_say(d, "HPA: scaling disabled at 0 replicas");
 		return -1;
 	}
 	if (current > k->max || current < k->hpa_min) {
 		int to = current > k->max ? k->max : k->hpa_min;
-		say(d, "HPA: %d outside [%d, %d] -> %d", current, k->hpa_min,
+		policy_say(d, "HPA: %d outside [%d, %d] -> %d", current, k->hpa_min,
 		    k->max, to);
 		hist_prune(&k->events, now - fmax(k->up.period, k->down.period));
 		hist_push(&k->events, now, to - current);
@@ -519,14 +506,14 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	 * (older releases tested |1 - ratio| > tol, which rounds 1.1 out) */
 	if (status > 0 && 1 - k->tolerance <= ratio &&
 	    ratio <= 1 + k->tolerance) {
-		say(d, "HPA: %lld / (%lld x %d) = %.4g within tolerance -> %d",
+		policy_say(d, "HPA: %lld / (%lld x %d) = %.4g within tolerance -> %d",
 		    metric, k->threshold, status, ratio, status);
 	} else if (status == 0 && metric == 0) {
 		want = 0;   /* the ratio is NaN: no change from status 0 */
-		say(d, "HPA: no pods, no lag -> 0");
+		policy_say(d, "HPA: no pods, no lag -> 0");
 	} else {
 		want = (metric + k->threshold - 1) / k->threshold;
-		say(d, "HPA: ceil(%lld / %lld) = %lld", metric, k->threshold,
+		policy_say(d, "HPA: ceil(%lld / %lld) = %lld", metric, k->threshold,
 		    want);
 	}
 	int raw = want > INT_MAX ? INT_MAX : (int)want;
@@ -549,7 +536,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	hist_prune(&k->recs, now - fmax(k->up.stab, k->down.stab));
 	hist_push(&k->recs, now, raw);
 	if (stab != raw)
-		say(d, "; %s stabilized over %gs -> %d",
+		policy_say(d, "; %s stabilized over %gs -> %d",
 		    raw > current ? "scale-up" : "scale-down",
 		    raw > current ? k->up.stab : k->down.stab, stab);
 	policy_observe(d, "stabilized", stab);
@@ -563,7 +550,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 			top = k->max;
 		if (stab > top) {
 			final = (int)top;
-			say(d, "; %s -> %d", top == k->max && lim > k->max
+			policy_say(d, "; %s -> %d", top == k->max && lim > k->max
 			    ? "max_replica_count" : "scale-up rate limit", final);
 		}
 	} else if (stab < current) {
@@ -573,7 +560,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 			bottom = k->hpa_min;
 		if (stab < bottom) {
 			final = (int)bottom;
-			say(d, "; %s -> %d", bottom == k->hpa_min && lim < k->hpa_min
+			policy_say(d, "; %s -> %d", bottom == k->hpa_min && lim < k->hpa_min
 			    ? "HPA minReplicas" : "scale-down rate limit", final);
 		}
 	}
@@ -591,11 +578,11 @@ static void decide_one(struct kk_fn *k, const struct fn_view *f,
 {
 	policy_observe(d, "partitions", f->partitions);
 	if (f->partitions <= 0) {
-		say(d, "no Kafka trigger (no partitions feed it): target kept");
+		policy_say(d, "no Kafka trigger (no partitions feed it): target kept");
 		return;
 	}
 	if (!m || mon_last_time(m) < 0) {
-		say(d, "no lag sample yet");
+		policy_say(d, "no lag sample yet");
 		return;
 	}
 	double x = mon_last(m, fn, MON_LAG);

@@ -68,7 +68,6 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,18 +256,6 @@ struct kpa {
 	double tick;    /* the decision interval: Knative's tick-interval */
 	struct kpa_fn fn[];
 };
-
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
 
 static const char *fn_name(const struct fn_view *f)
 {
@@ -514,7 +501,7 @@ static int scale(struct kpa_fn *k, const struct fn_view *f,
 		extra = (double)held_bucket * KPA_BUCKET;
 	}
 	if (isinf(k->last_w) || t - k->last_w > k->stable_w) {
-		say(d, "no data in the last %gs", k->stable_w);
+		policy_say(d, "no data in the last %gs", k->stable_w);
 		return 0;
 	}
 	o->stable = window_avg(k, m, fn, k->stable_w, k->first_s, t, extra);
@@ -527,7 +514,7 @@ static int scale(struct kpa_fn *k, const struct fn_view *f,
 	o->dppc = ceil(o->panic / k->target);
 	int dsc = clamp_count(o->dspc, max_down, max_up);
 	int dpc = clamp_count(o->dppc, max_down, max_up);
-	say(d, "%s stable %.4g panic %.4g / target %.4g: dspc %g dppc %g "
+	policy_say(d, "%s stable %.4g panic %.4g / target %.4g: dspc %g dppc %g "
 	    "(ready %d, bounds [%g, %g])",
 	    k->mode == MODE_RPS ? "rps" : "concurrency", o->stable, o->panic,
 	    k->target, o->dspc, o->dppc, ready, max_down, max_up);
@@ -537,17 +524,17 @@ static int scale(struct kpa_fn *k, const struct fn_view *f,
 		if (o->dppc > 0 && k->activation_scale > dpc)
 			dpc = k->activation_scale;
 		if (dsc == k->activation_scale || dpc == k->activation_scale)
-			say(d, "; activation scale %d", k->activation_scale);
+			policy_say(d, "; activation scale %d", k->activation_scale);
 	}
 	int over = o->dppc / rp >= k->panic_thr;
 	if (over) {
 		if (!k->panicking)
-			say(d, "; panic (dppc/ready %.3g >= %g)", o->dppc / rp,
+			policy_say(d, "; panic (dppc/ready %.3g >= %g)", o->dppc / rp,
 			    k->panic_thr);
 		k->panicking = 1;
 		k->panic_time = now;
 	} else if (k->panicking && k->panic_time + k->stable_w < now) {
-		say(d, "; panic over (last at %gs)", k->panic_time);
+		policy_say(d, "; panic over (last at %gs)", k->panic_time);
 		k->panicking = 0;
 		k->max_panic = 0;
 	}
@@ -558,7 +545,7 @@ static int scale(struct kpa_fn *k, const struct fn_view *f,
 		if (want > k->max_panic) {
 			k->max_panic = want;
 		} else if (want < k->max_panic) {
-			say(d, "; panicking: %d kept, not %d", k->max_panic,
+			policy_say(d, "; panicking: %d kept, not %d", k->max_panic,
 			    want);
 		}
 		want = k->max_panic;
@@ -566,11 +553,11 @@ static int scale(struct kpa_fn *k, const struct fn_view *f,
 	if (k->ndelay > 0) {
 		int delayed = delay_window(k, now, tick, want);
 		if (delayed != want)
-			say(d, "; scale-down delay (max over %gs) %d -> %d",
+			policy_say(d, "; scale-down delay (max over %gs) %d -> %d",
 			    k->delay, want, delayed);
 		want = delayed;
 	}
-	say(d, " -> %d", want);
+	policy_say(d, " -> %d", want);
 	if (k->tbc == 0)
 		k->ebc = 0;
 	else if (k->tbc > 0)
@@ -692,13 +679,13 @@ static void decide_one(struct kpa_fn *k, const struct fn_view *f,
 	int tick = now >= k->next_tick - 1e-6;
 	int poke = !tick && f->held_at_zero > 0 && k->desired == 0;
 	if (!tick && !poke) {
-		say(d, "between decider ticks");
+		policy_say(d, "between decider ticks");
 		return;
 	}
 	if (tick)
 		k->next_tick = (floor(now / interval + 0.5) + 1) * interval;
 	else
-		say(d, "activator poke (%ld held): ", f->held_at_zero);
+		policy_say(d, "activator poke (%ld held): ", f->held_at_zero);
 	/* The activator's stat for the requests it holds: on a poke, its
 	 * immediate report of a first request (which no scrape can have
 	 * counted); on a tick, its periodic report when no scrape at this
@@ -711,7 +698,7 @@ static void decide_one(struct kpa_fn *k, const struct fn_view *f,
 	if (m)
 		scale(k, f, m, fn, now, interval, held, &o, d);
 	else
-		say(d, "no monitor");
+		policy_say(d, "no monitor");
 	int final = -1;
 	char msg[96], last[96] = "";
 	for (int pass = 0; pass < KPA_PASSES; pass++) {
@@ -720,11 +707,11 @@ static void decide_one(struct kpa_fn *k, const struct fn_view *f,
 		if (apply >= 0)
 			final = apply;
 		if (strcmp(msg, last) != 0)   /* a re-reconcile repeats itself */
-			say(d, "%s", msg);
+			policy_say(d, "%s", msg);
 		memcpy(last, msg, sizeof last);
 		if (!changed)
 			break;
-		say(d, "; PA %s -> %s", pa_name[from], pa_name[k->pa]);
+		policy_say(d, "; PA %s -> %s", pa_name[from], pa_name[k->pa]);
 	}
 	policy_observe(d, "stable", o.stable);
 	policy_observe(d, "panic", o.panic);
@@ -739,7 +726,7 @@ static void decide_one(struct kpa_fn *k, const struct fn_view *f,
 	policy_observe(d, "pa_for", now - k->pa_since);
 	policy_observe(d, "proxy_for", k->proxy ? now - k->proxy_since : 0);
 	if (final >= 0)
-		say(d, "; scale %d", final);
+		policy_say(d, "; scale %d", final);
 	d->desired = final;
 }
 

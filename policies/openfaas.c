@@ -59,7 +59,6 @@
  * per replayed event, a handful per call at the default timings.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,18 +311,6 @@ static int has_data(const struct mon *m)
 	return m && mon_count(m, INFINITY) > 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void say(struct scale_decision *d, const char *fmt, ...)
-{
-	size_t len = strlen(d->reason);
-	if (len + 1 >= sizeof d->reason)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->reason + len, sizeof d->reason - len, fmt, ap);
-	va_end(ap);
-}
-
 static int fn_setup(struct of_fn *o, const struct fn_view *f,
 		    const union param_val *p, int idx, struct err *e)
 {
@@ -456,12 +443,12 @@ static void gateway_alert(struct of_fn *o, int firing, double t,
 		want = o->spec + step > o->max ? o->max : o->spec + (int)step;
 	else
 		want = o->min;
-	say(d, "%st=%g %s: %d -> %d", o->nnotes++ ? "; " : "", t,
+	policy_say(d, "%st=%g %s: %d -> %d", o->nnotes++ ? "; " : "", t,
 	    firing ? "firing" : "resolved", o->spec, want);
 	if (firing && step > 0)
-		say(d, " (step %ld, max %d)", step, o->max);
+		policy_say(d, " (step %ld, max %d)", step, o->max);
 	else
-		say(d, " (min)");
+		policy_say(d, " (min)");
 	if (want != o->spec) {
 		o->spec = want;
 		o->changed = 1;
@@ -630,14 +617,14 @@ static void decide_ce(const struct of_state *s, const struct of_fn *o,
 	}
 	if (d->reason[0])   /* notified, count unchanged */
 		return;
-	say(d, "alert %s (rate %.4g at t=%g, > %g?)", state[o->prom], o->rate,
+	policy_say(d, "alert %s (rate %.4g at t=%g, > %g?)", state[o->prom], o->rate,
 	    s->next_eval - s->eval, s->threshold);
 	if (o->prom == PROM_PENDING)
-		say(d, " since t=%g", o->active_at);
+		policy_say(d, " since t=%g", o->active_at);
 	if (s->group)
-		say(d, "; next flush t=%g", s->next_flush);
+		policy_say(d, "; next flush t=%g", s->next_flush);
 	if (m && mon_interval(m) > s->rate_window / 2 + EPS)
-		say(d, "; scrape %gs leaves < 2 samples in [%gs]: set "
+		policy_say(d, "; scrape %gs leaves < 2 samples in [%gs]: set "
 		    "monitor.scrape_interval_s=5", mon_interval(m),
 		    s->rate_window);
 }
@@ -653,17 +640,17 @@ static void decide_pro(struct of_fn *o, const struct fn_view *f, double now,
 	policy_observe(d, "target", o->target);
 	policy_observe(d, "idle_s", idle);
 	if (o->zero && idle >= o->zero_duration - EPS) {
-		say(d, "no request for %gs >= zero-duration %gs -> 0", idle,
+		policy_say(d, "no request for %gs >= zero-duration %gs -> 0", idle,
 		    o->zero_duration);
 		d->desired = 0;
 		return;
 	}
 	if (!o->have_load) {
-		say(d, "%s: no recorded load yet", name);
+		policy_say(d, "%s: no recorded load yet", name);
 		return;
 	}
 	if (f->ready <= 0) {
-		say(d, "%s %g: no ready replica", name, o->load);
+		policy_say(d, "%s %g: no ready replica", name, o->load);
 		return;
 	}
 	double per_pod = o->load / f->ready;
@@ -672,11 +659,11 @@ static void decide_pro(struct of_fn *o, const struct fn_view *f, double now,
 	int raw = rawf > o->max ? o->max : rawf < o->min ? o->min : (int)rawf;
 	policy_observe(d, "per_pod", per_pod);
 	policy_observe(d, "raw", raw);
-	say(d, "%s %g over %d ready: ceil(%d x %.4g/(%g x %g)) = %g", name,
+	policy_say(d, "%s %g over %d ready: ceil(%d x %.4g/(%g x %g)) = %g", name,
 	    o->load, f->ready, f->ready, per_pod, o->target, o->proportion,
 	    rawf);
 	if (raw != rawf)
-		say(d, " -> [%d, %d] %d", o->min, o->max, raw);
+		policy_say(d, " -> [%d, %d] %d", o->min, o->max, raw);
 	int final = raw;
 	if (o->down_window > 0) {
 		series_prune(&o->recs, now - o->down_window);
@@ -685,7 +672,7 @@ static void decide_pro(struct of_fn *o, const struct fn_view *f, double now,
 			double hi = series_max(&o->recs, now - o->down_window, now);
 			final = hi < current ? (int)hi : current;
 			if (final != raw)
-				say(d, "; down window %gs keeps %d", o->down_window,
+				policy_say(d, "; down window %gs keeps %d", o->down_window,
 				    final);
 		}
 		policy_observe(d, "window_max",
@@ -747,14 +734,14 @@ static void of_decide(void *state, const struct scale_view *v,
 				o->last_traffic = v->now;
 				o->changed = 0;
 				d->reason[0] = '\0';
-				say(d, "scale from zero: %ld held -> %d",
+				policy_say(d, "scale from zero: %ld held -> %d",
 				    f->held_at_zero, o->min);
 				d->desired = o->min;
 				continue;
 			}
 			if (!is_ce(o, f) || !o->changed) {
 				if (!d->reason[0])
-					say(d, "at zero, no request held");
+					policy_say(d, "at zero, no request held");
 				continue;
 			}
 		}

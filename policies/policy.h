@@ -90,6 +90,10 @@ struct policy {
 /* Appends an observed value to d (ignored past POLICY_MAX_OBSERVED). */
 void policy_observe(struct scale_decision *d, const char *name, double value);
 
+/* Appends printf-style text to d->reason, truncating at its size. */
+void policy_say(struct scale_decision *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The registry (policies/registry.c): the i-th shipped policy, or NULL past
  * the end; and lookup by name (NULL when unknown). */
 const struct policy *policy_at(size_t i);
