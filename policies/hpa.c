@@ -46,6 +46,7 @@
 #include "err.h"
 #include "monitor.h"
 #include "policy.h"
+#include "tseries.h"
 
 enum hpa_metric { M_CPU, M_CONCURRENCY, M_RPS, M_QUEUE, M_LAG };
 enum hpa_select { SEL_MAX, SEL_MIN, SEL_DISABLED };
@@ -178,12 +179,6 @@ static const char *const metric_name[] = {
 	[M_QUEUE] = "queue", [M_LAG] = "lag",
 };
 
-/* Time-ordered (t, value) pairs. */
-struct series {
-	double *t;
-	int *v;
-	int n, cap;
-};
 
 struct rules {
 	int pods;          /* 0: no Pods policy */
@@ -200,7 +195,7 @@ struct hpa_fn {
 	int legacy;
 	struct rules up, down;
 	int seen;          /* the initial recommendation is recorded */
-	struct series recs, ups, downs;
+	struct tseries recs, ups, downs;
 };
 
 struct hpa {
@@ -208,64 +203,6 @@ struct hpa {
 	struct hpa_fn fn[];
 };
 
-/* Drops the entries older than cutoff (strictly), which sit at the front. */
-static void series_prune(struct series *s, double cutoff)
-{
-	int k = 0;
-	while (k < s->n && s->t[k] < cutoff)
-		k++;
-	if (!k)
-		return;
-	memmove(s->t, s->t + k, sizeof *s->t * (size_t)(s->n - k));
-	memmove(s->v, s->v + k, sizeof *s->v * (size_t)(s->n - k));
-	s->n -= k;
-}
-
-/* Appends; if memory runs out the oldest entry makes room, so a decision
- * never fails (it only forgets early history). */
-static void series_push(struct series *s, double t, int v)
-{
-	if (s->n == s->cap) {
-		int cap = s->cap ? 2 * s->cap : 16;
-		double *nt = realloc(s->t, sizeof *nt * (size_t)cap);
-		if (nt)
-			s->t = nt;
-		int *nv = nt ? realloc(s->v, sizeof *nv * (size_t)cap) : NULL;
-		if (nv)
-			s->v = nv;
-		if (nt && nv) {
-			s->cap = cap;
-		} else if (s->n > 0) {
-			memmove(s->t, s->t + 1, sizeof *s->t * (size_t)(s->n - 1));
-			memmove(s->v, s->v + 1, sizeof *s->v * (size_t)(s->n - 1));
-			s->n--;
-		} else {
-			return;
-		}
-	}
-	s->t[s->n] = t;
-	s->v[s->n] = v;
-	s->n++;
-}
-
-static void series_free(struct series *s)
-{
-	free(s->t);
-	free(s->v);
-}
-
-/* Sum of the changes strictly newer than now - period
- * (getReplicasChangePerPeriod). */
-static long series_sum_since(const struct series *s, double cutoff)
-{
-	long sum = 0;
-	for (int i = 0; i < s->n; i++)
-		if (s->t[i] > cutoff)
-			sum += s->v[i];
-	return sum;
-}
-
-/* Appends to the decision's reason, keeping it terminated when full. */
 
 static void rules_read(struct rules *r, const union param_val *p, int pods,
 		       int percent, int period, int select, int stab)
@@ -333,9 +270,9 @@ static void hpa_fini(void *state)
 	if (!s)
 		return;
 	for (int i = 0; i < s->nfn; i++) {
-		series_free(&s->fn[i].recs);
-		series_free(&s->fn[i].ups);
-		series_free(&s->fn[i].downs);
+		tseries_free(&s->fn[i].recs);
+		tseries_free(&s->fn[i].ups);
+		tseries_free(&s->fn[i].downs);
 	}
 	free(s);
 }
@@ -478,17 +415,17 @@ static int stabilize(struct hpa_fn *h, double now, int current, int raw)
 	int up = raw, down = raw;
 	for (int i = 0; i < h->recs.n; i++) {
 		if (h->recs.t[i] > now - h->up.stab && h->recs.v[i] < up)
-			up = h->recs.v[i];
+			up = (int)h->recs.v[i];
 		if (h->recs.t[i] > now - h->down.stab && h->recs.v[i] > down)
-			down = h->recs.v[i];
+			down = (int)h->recs.v[i];
 	}
 	int rec = current;
 	if (rec < up)
 		rec = up;
 	if (rec > down)
 		rec = down;
-	series_prune(&h->recs, now - fmax(h->up.stab, h->down.stab));
-	series_push(&h->recs, now, raw);
+	tseries_prune_before(&h->recs, now - fmax(h->up.stab, h->down.stab));
+	tseries_push(&h->recs, now, raw);
 	return rec;
 }
 
@@ -499,8 +436,8 @@ static long rate_limit(const struct hpa_fn *h, double now, int current, int up)
 	const struct rules *r = up ? &h->up : &h->down;
 	if (r->select == SEL_DISABLED)
 		return current;
-	long start = current - series_sum_since(&h->ups, now - r->period) +
-		     series_sum_since(&h->downs, now - r->period);
+	long start = current - (long)tseries_sum_after(&h->ups, now - r->period) +
+		     (long)tseries_sum_after(&h->downs, now - r->period);
 	/* Up: max picks the highest bound; down: max picks the lowest. */
 	int pick_high = (r->select == SEL_MAX) == !!up;
 	long result = pick_high ? LONG_MIN : LONG_MAX;
@@ -591,9 +528,9 @@ static int normalize_legacy(struct hpa_fn *h, const struct fn_view *f,
 	double cutoff = now - h->down.stab;
 	for (int i = 0; i < h->recs.n; i++)
 		if (!(h->recs.t[i] < cutoff) && h->recs.v[i] > want)
-			want = h->recs.v[i];
-	series_prune(&h->recs, cutoff);
-	series_push(&h->recs, now, raw);
+			want = (int)h->recs.v[i];
+	tseries_prune_before(&h->recs, cutoff);
+	tseries_push(&h->recs, now, raw);
 	*stab = want;
 	if (want != raw)
 		policy_say(d, "; scale-down stabilized (max over %gs) -> %d",
@@ -621,11 +558,11 @@ static void store_event(struct hpa_fn *h, double now, int from, int to)
 	if (h->legacy || from == to)
 		return;
 	if (to > from) {
-		series_prune(&h->ups, now - h->up.period);
-		series_push(&h->ups, now, to - from);
+		tseries_prune_before(&h->ups, now - h->up.period);
+		tseries_push(&h->ups, now, to - from);
 	} else {
-		series_prune(&h->downs, now - h->down.period);
-		series_push(&h->downs, now, from - to);
+		tseries_prune_before(&h->downs, now - h->down.period);
+		tseries_push(&h->downs, now, from - to);
 	}
 }
 
@@ -636,7 +573,7 @@ static void decide_one(struct hpa_fn *h, const struct fn_view *f,
 	int current = f->target;
 	if (!h->seen) {
 		/* recordInitialRecommendation */
-		series_push(&h->recs, now, current);
+		tseries_push(&h->recs, now, current);
 		h->seen = 1;
 	}
 	if (current == 0 && f->min_replicas != 0) {

@@ -64,6 +64,7 @@
 #include "err.h"
 #include "monitor.h"
 #include "policy.h"
+#include "tseries.h"
 
 enum kk_select { SEL_MAX, SEL_MIN, SEL_DISABLED };
 
@@ -222,11 +223,6 @@ static const struct param_def kk_params[P_N] = {
 	},
 };
 
-/* Time-ordered (t, v) pairs. */
-struct hist {
-	struct hent { double t; long v; } *e;
-	int n, cap;
-};
 
 struct dir {
 	int pods, select;
@@ -240,8 +236,8 @@ struct kk_fn {
 	struct dir up, down;
 	double created, last_poll, last_active;   /* NAN: not yet */
 	int hpa_seen;
-	struct hist recs;     /* HPA recommendations */
-	struct hist events;   /* HPA scale changes, signed */
+	struct tseries recs;  /* HPA recommendations */
+	struct tseries events; /* HPA scale changes, signed */
 };
 
 struct kk {
@@ -249,46 +245,14 @@ struct kk {
 	struct kk_fn fn[];
 };
 
-/* Drops entries with t < cutoff (they sit at the front). */
-static void hist_prune(struct hist *h, double cutoff)
-{
-	int k = 0;
-	while (k < h->n && h->e[k].t < cutoff)
-		k++;
-	if (k) {
-		h->n -= k;
-		memmove(h->e, h->e + k, sizeof *h->e * (size_t)h->n);
-	}
-}
-
-/* Appends; without memory the oldest entry yields its place, so a decision
- * never fails (it only forgets early history). */
-static void hist_push(struct hist *h, double t, long v)
-{
-	if (h->n == h->cap) {
-		int cap = h->cap ? 2 * h->cap : 32;
-		struct hent *ne = realloc(h->e, sizeof *ne * (size_t)cap);
-		if (ne) {
-			h->e = ne;
-			h->cap = cap;
-		} else if (h->n) {
-			h->n--;
-			memmove(h->e, h->e + 1, sizeof *h->e * (size_t)h->n);
-		} else {
-			return;
-		}
-	}
-	h->e[h->n++] = (struct hent){.t = t, .v = v};
-}
-
 static void kk_fini(void *state)
 {
 	struct kk *s = state;
 	if (!s)
 		return;
 	for (int i = 0; i < s->nfn; i++) {
-		free(s->fn[i].recs.e);
-		free(s->fn[i].events.e);
+		tseries_free(&s->fn[i].recs);
+		tseries_free(&s->fn[i].events);
 	}
 	free(s);
 }
@@ -440,15 +404,6 @@ static int poll(struct kk_fn *k, double now, int current, long long lag,
 	return -1;
 }
 
-/* Replicas added (+) or removed (-) by the HPA strictly after cutoff. */
-static long changes_since(const struct hist *h, double cutoff)
-{
-	long sum = 0;
-	for (int i = 0; i < h->n; i++)
-		if (h->e[i].t > cutoff)
-			sum += h->e[i].v;
-	return sum;
-}
 
 /* calculateScale{Up,Down}Limit: the bound the direction's policies allow
  * from periodStart (current minus the HPA's own changes inside the period),
@@ -459,7 +414,7 @@ static long policy_limit(const struct kk_fn *k, double now, int current,
 	const struct dir *r = up ? &k->up : &k->down;
 	if (r->select == SEL_DISABLED)
 		return current;
-	double start = current - changes_since(&k->events, now - r->period);
+	double start = current - tseries_sum_after(&k->events, now - r->period);
 	/* up: max picks the highest bound; down: max picks the lowest */
 	int high = (r->select == SEL_MAX) == !!up;
 	double best = high ? -HUGE_VAL : HUGE_VAL;
@@ -482,7 +437,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 {
 	int current = f->target;
 	if (!k->hpa_seen) {
-		hist_push(&k->recs, now, current);   /* recordInitialRecommendation */
+		tseries_push(&k->recs, now, current);   /* recordInitialRecommendation */
 		k->hpa_seen = 1;
 	}
 	if (current == 0) {
@@ -493,8 +448,8 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 		int to = current > k->max ? k->max : k->hpa_min;
 		policy_say(d, "HPA: %d outside [%d, %d] -> %d", current, k->hpa_min,
 		    k->max, to);
-		hist_prune(&k->events, now - fmax(k->up.period, k->down.period));
-		hist_push(&k->events, now, to - current);
+		tseries_prune_before(&k->events, now - fmax(k->up.period, k->down.period));
+		tseries_push(&k->events, now, to - current);
 		return to;
 	}
 
@@ -524,17 +479,17 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	/* stabilizeRecommendationWithBehaviors */
 	int lo = raw, hi = raw;
 	for (int i = 0; i < k->recs.n; i++) {
-		int v = (int)k->recs.e[i].v;
-		if (k->recs.e[i].t > now - k->up.stab && v < lo)
+		int v = (int)k->recs.v[i];
+		if (k->recs.t[i] > now - k->up.stab && v < lo)
 			lo = v;
-		if (k->recs.e[i].t > now - k->down.stab && v > hi)
+		if (k->recs.t[i] > now - k->down.stab && v > hi)
 			hi = v;
 	}
 	int stab = current < lo ? lo : current;
 	if (stab > hi)
 		stab = hi;
-	hist_prune(&k->recs, now - fmax(k->up.stab, k->down.stab));
-	hist_push(&k->recs, now, raw);
+	tseries_prune_before(&k->recs, now - fmax(k->up.stab, k->down.stab));
+	tseries_push(&k->recs, now, raw);
 	if (stab != raw)
 		policy_say(d, "; %s stabilized over %gs -> %d",
 		    raw > current ? "scale-up" : "scale-down",
@@ -566,8 +521,8 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	}
 	policy_observe(d, "limited", final);
 	if (final != current) {
-		hist_prune(&k->events, now - fmax(k->up.period, k->down.period));
-		hist_push(&k->events, now, final - current);
+		tseries_prune_before(&k->events, now - fmax(k->up.period, k->down.period));
+		tseries_push(&k->events, now, final - current);
 	}
 	return final;
 }

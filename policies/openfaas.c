@@ -66,6 +66,7 @@
 #include "err.h"
 #include "monitor.h"
 #include "policy.h"
+#include "tseries.h"
 
 enum of_mode { MODE_CE, MODE_RPS, MODE_CAPACITY, MODE_QUEUE };
 enum of_preset { PRESET_CURRENT, PRESET_CLASSIC };
@@ -209,11 +210,6 @@ static const char *const mode_name[] = {
 /* Slack for comparing times built by repeated addition. */
 #define EPS 1e-6
 
-/* Time-ordered (t, v) pairs. */
-struct series {
-	double *t, *v;
-	int n, cap;
-};
 
 struct of_fn {
 	int mode;
@@ -229,7 +225,7 @@ struct of_fn {
 	/* Pro */
 	int have_load;
 	double load, load_t;
-	struct series samples, recs;
+	struct tseries samples, recs;
 	double last_sample_t;
 	int traffic_seen;
 	double arrivals, last_traffic;
@@ -247,54 +243,16 @@ struct of_state {
 	struct of_fn fn[];
 };
 
-/* Drops the entries not newer than cutoff, which sit at the front. */
-static void series_prune(struct series *s, double cutoff)
+/* Drops the entries not newer than cutoff (up to float noise). */
+static void prune_upto(struct tseries *s, double cutoff)
 {
-	int k = 0;
-	while (k < s->n && s->t[k] <= cutoff + EPS)
-		k++;
-	if (!k)
-		return;
-	memmove(s->t, s->t + k, sizeof *s->t * (size_t)(s->n - k));
-	memmove(s->v, s->v + k, sizeof *s->v * (size_t)(s->n - k));
-	s->n -= k;
+	tseries_prune_before(s, nextafter(cutoff + EPS, INFINITY));
 }
 
-/* Appends; without memory the oldest entry makes room, so a decision never
- * fails (it forgets early history instead). */
-static void series_push(struct series *s, double t, double v)
+/* Largest value in (from, to], up to float noise; -INFINITY when none. */
+static double max_in(const struct tseries *s, double from, double to)
 {
-	if (s->n == s->cap) {
-		int cap = s->cap ? 2 * s->cap : 16;
-		double *nt = realloc(s->t, sizeof *nt * (size_t)cap);
-		if (nt)
-			s->t = nt;
-		double *nv = nt ? realloc(s->v, sizeof *nv * (size_t)cap) : NULL;
-		if (nv)
-			s->v = nv;
-		if (nt && nv) {
-			s->cap = cap;
-		} else if (s->n > 0) {
-			memmove(s->t, s->t + 1, sizeof *s->t * (size_t)(s->n - 1));
-			memmove(s->v, s->v + 1, sizeof *s->v * (size_t)(s->n - 1));
-			s->n--;
-		} else {
-			return;
-		}
-	}
-	s->t[s->n] = t;
-	s->v[s->n] = v;
-	s->n++;
-}
-
-/* Largest value in (from, to]; -INFINITY when none. */
-static double series_max(const struct series *s, double from, double to)
-{
-	double best = -INFINITY;
-	for (int i = 0; i < s->n; i++)
-		if (s->t[i] > from + EPS && s->t[i] <= to + EPS && s->v[i] > best)
-			best = s->v[i];
-	return best;
+	return tseries_max_in(s, from + EPS, to + EPS);
 }
 
 /* Ceiling that forgives float noise just above an integer (3 replicas x
@@ -391,10 +349,8 @@ static void of_fini(void *state)
 	if (!s)
 		return;
 	for (int i = 0; i < s->nfn; i++) {
-		free(s->fn[i].samples.t);
-		free(s->fn[i].samples.v);
-		free(s->fn[i].recs.t);
-		free(s->fn[i].recs.v);
+		tseries_free(&s->fn[i].samples);
+		tseries_free(&s->fn[i].recs);
 	}
 	free(s);
 }
@@ -525,7 +481,7 @@ static double pro_load(const struct of_fn *o, const struct fn_view *f,
 		return ceil_eps(mon_rate(m, fn, MON_COMPLETIONS, RPS_WINDOW) +
 				mon_rate(m, fn, MON_DROPS, RPS_WINDOW));
 	case MODE_CAPACITY: {
-		double mx = series_max(&o->samples, t - CAPACITY_WINDOW, t);
+		double mx = max_in(&o->samples, t - CAPACITY_WINDOW, t);
 		return ceil_eps(mx);
 	}
 	default:
@@ -666,17 +622,17 @@ static void decide_pro(struct of_fn *o, const struct fn_view *f, double now,
 		policy_say(d, " -> [%d, %d] %d", o->min, o->max, raw);
 	int final = raw;
 	if (o->down_window > 0) {
-		series_prune(&o->recs, now - o->down_window);
-		series_push(&o->recs, now, raw);
+		prune_upto(&o->recs, now - o->down_window);
+		tseries_push(&o->recs, now, raw);
 		if (raw < current) {
-			double hi = series_max(&o->recs, now - o->down_window, now);
+			double hi = max_in(&o->recs, now - o->down_window, now);
 			final = hi < current ? (int)hi : current;
 			if (final != raw)
 				policy_say(d, "; down window %gs keeps %d", o->down_window,
 				    final);
 		}
 		policy_observe(d, "window_max",
-			       series_max(&o->recs, now - o->down_window, now));
+			       max_in(&o->recs, now - o->down_window, now));
 	}
 	d->desired = final;
 }
@@ -692,8 +648,8 @@ static void observe(struct of_fn *o, const struct mon *m, int fn, double now,
 		return;
 	double t = mon_last_time(m);
 	if (o->mode == MODE_CAPACITY && t > o->last_sample_t + EPS) {
-		series_prune(&o->samples, now - CAPACITY_WINDOW - eval);
-		series_push(&o->samples, t, mon_last(m, fn, MON_INFLIGHT) +
+		prune_upto(&o->samples, now - CAPACITY_WINDOW - eval);
+		tseries_push(&o->samples, t, mon_last(m, fn, MON_INFLIGHT) +
 					     mon_last(m, fn, MON_QUEUE));
 		o->last_sample_t = t;
 	}
