@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define REC_BUSY_MS 30000
-#define REC_SCHEMA_VERSION "1"
+#define REC_SCHEMA_VERSION "2"
 #define REC_NTABLES 6
 
 struct rec {
@@ -45,7 +45,8 @@ struct rec {
 	int in_run;
 	int64_t run_id;
 	sqlite3_stmt *begin, *commit, *rollback;
-	sqlite3_stmt *ins_run, *upd_run, *ins_tl, *ins_dec, *ins_hist, *ins_sum;
+	sqlite3_stmt *ins_run, *upd_run, *ins_tl, *ins_dec, *ins_hist, *ins_sum,
+		*ins_axis;
 };
 
 static const char rec_schema_sql[] =
@@ -55,7 +56,14 @@ static const char rec_schema_sql[] =
 	" run_id INTEGER PRIMARY KEY, experiment TEXT, policy TEXT,"
 	" seed INTEGER, replication INTEGER, config_json TEXT,"
 	" config_hash TEXT, spate_version TEXT, started_at TEXT,"
-	" wall_s REAL, events INTEGER, status TEXT NOT NULL);"
+	" wall_s REAL, events INTEGER, status TEXT NOT NULL,"
+	" sweep TEXT, sweep_run INTEGER);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS runs_sweep ON runs(sweep, sweep_run)"
+	" WHERE sweep IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS run_axes("
+	" run_id INTEGER NOT NULL REFERENCES runs(run_id), axis TEXT,"
+	" value TEXT);"
+	"CREATE INDEX IF NOT EXISTS run_axes_run ON run_axes(run_id);"
 	"CREATE TABLE IF NOT EXISTS timeline("
 	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
 	" function TEXT, pending INTEGER, ready INTEGER, busy INTEGER,"
@@ -267,8 +275,9 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 		{ .st = &r->ins_run,
 		  .sql = "INSERT INTO runs(experiment, policy, seed,"
 			 " replication, config_json, config_hash,"
-			 " spate_version, started_at, status)"
-			 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'running')" },
+			 " spate_version, started_at, status, sweep,"
+			 " sweep_run)"
+			 " VALUES(?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)" },
 		{ .st = &r->upd_run,
 		  .sql = "UPDATE runs SET wall_s = ?, events = ?, status = ?"
 			 " WHERE run_id = ?" },
@@ -287,6 +296,9 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 		{ .st = &r->ins_sum,
 		  .sql = "INSERT INTO summary(run_id, scope, metric, value)"
 			 " VALUES(?, ?, ?, ?)" },
+		{ .st = &r->ins_axis,
+		  .sql = "INSERT INTO run_axes(run_id, axis, value)"
+			 " VALUES(?, ?, ?)" },
 	};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		if (rec_prepare(r, s[i].st, s[i].sql, e) != 0)
@@ -354,7 +366,8 @@ void rec_close(struct rec *r)
 			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_stmt *all[] = { r->begin,   r->commit,  r->rollback,
 					r->ins_run, r->upd_run, r->ins_tl,
-					r->ins_dec, r->ins_hist, r->ins_sum };
+					r->ins_dec, r->ins_hist, r->ins_sum,
+					r->ins_axis };
 		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 			sqlite3_finalize(all[i]);
 		sqlite3_close(r->db);
@@ -408,7 +421,10 @@ int rec_run_begin(struct rec *r, const struct rec_run *info, int64_t *run_id,
 		  rec_text(st, 5, info->config_json) |
 		  rec_text(st, 6, info->config_hash) |
 		  rec_text(st, 7, info->spate_version) |
-		  rec_text(st, 8, info->started_at);
+		  rec_text(st, 8, info->started_at) |
+		  rec_text(st, 9, info->sweep) |
+		  (info->sweep ? sqlite3_bind_int64(st, 10, info->sweep_run)
+			       : sqlite3_bind_null(st, 10));
 	if (bad != SQLITE_OK) {
 		rec_fail(r, "runs row", e);
 		sqlite3_clear_bindings(st);
@@ -516,6 +532,22 @@ int rec_summary(struct rec *r, int64_t run_id, const char *scope,
 		return rec_fail(r, "summary row", e);
 	}
 	return rec_step(r, st, "summary row", e);
+}
+
+int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,
+		 const char *value_json, struct err *e)
+{
+	if (rec_check_run(r, run_id, "run axis", e) != 0)
+		return -1;
+	sqlite3_stmt *st = r->ins_axis;
+	int bad = sqlite3_bind_int64(st, 1, run_id) |
+		  rec_text(st, 2, axis) |
+		  rec_text(st, 3, value_json);
+	if (bad != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return rec_fail(r, "run axis", e);
+	}
+	return rec_step(r, st, "run axis", e);
 }
 
 int rec_run_end(struct rec *r, int64_t run_id, double wall_s, uint64_t events,

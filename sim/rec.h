@@ -8,7 +8,13 @@
  * Schema (documented in README.md; later issues add tables and columns):
  *   runs(run_id INTEGER PRIMARY KEY, experiment, policy, seed, replication,
  *        config_json, config_hash, spate_version, started_at, wall_s, events,
- *        status)
+ *        status, sweep, sweep_run)  -- status 'running' is never committed;
+ *        'done', 'interrupted' (SIGINT) or 'failed'. sweep: the hash of the
+ *        sweep file that made the run (NULL for a single run) and sweep_run
+ *        its index in the sweep's expansion; (sweep, sweep_run) is unique,
+ *        which is what lets a resumed sweep skip finished runs.
+ *   run_axes(run_id, axis, value)   -- a sweep run's value of each varied
+ *        JSON path, as JSON text ("policy.name" -> "\"kpa\"")
  *   timeline(run_id, t, function, pending, ready, busy, draining, queue_len,
  *        inflight, arrival_rate, lag)
  *   decisions(run_id, t, function, from_replicas, to_replicas, reason,
@@ -36,6 +42,8 @@ struct rec_run {
 	const char *config_hash;
 	const char *spate_version;
 	const char *started_at;   /* ISO 8601, UTC */
+	const char *sweep;        /* NULL for a run outside a sweep */
+	int64_t sweep_run;
 };
 
 struct rec_timeline_row {
@@ -67,6 +75,9 @@ int rec_latency_hist(struct rec *r, int64_t run_id, const char *scope,
 		     const struct hist *h, struct err *e);
 int rec_summary(struct rec *r, int64_t run_id, const char *scope,
 		const char *metric, double value, struct err *e);
+/* Records the value (JSON text) a sweep gave to one varied path. */
+int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,
+		 const char *value_json, struct err *e);
 /* Sets wall_s, events and status, and commits. */
 int rec_run_end(struct rec *r, int64_t run_id, double wall_s, uint64_t events,
 		const char *status, struct err *e);
