@@ -244,9 +244,9 @@ static void test_full_run(void)
 	db = db_open(path);
 	T_TRUE(db != NULL, "%s", path);
 	T_STR_CONTAINS(q_text(db, "SELECT value FROM meta WHERE key ="
-			      " 'schema_version'", buf, sizeof buf), "1");
+			      " 'schema_version'", buf, sizeof buf), "2");
 	T_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE"
-		       " type = 'index' AND sql LIKE '%(run_id)'"), 4);
+		       " type = 'index' AND sql LIKE '%(run_id)'"), 5);
 
 	/* runs */
 	T_EQ_INT(count_all(db, "runs"), 1);
@@ -478,6 +478,50 @@ static void test_runs_and_abort(void)
 	snprintf(sql, sizeof sql, "SELECT status FROM runs WHERE run_id = %lld",
 		 (long long)id3);
 	T_STR_CONTAINS(q_text(db, sql, buf, sizeof buf), "failed");
+	sqlite3_close(db);
+}
+
+/* A sweep's run index is unique, so a resumed sweep that tried to record a
+ * finished run again would fail instead of duplicating it; axis values are
+ * kept per run. */
+static void test_sweep_runs(void)
+{
+	char path[512];
+	struct err e = { 0 };
+	in_dir(path, sizeof path, "sweep.db");
+	struct rec *r = rec_open(path, &e);
+	T_TRUE(r != NULL, "%s", e.msg);
+	if (!r)
+		return;
+	struct rec_run si = info;
+	si.sweep = "sw1";
+	int64_t ids[3] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		si.sweep_run = i;
+		T_EQ_INT(rec_run_begin(r, &si, &ids[i], &e), 0);
+		T_EQ_INT(rec_run_axis(r, ids[i], "policy.name",
+				      i ? "\"kpa\"" : "\"hpa\"", &e), 0);
+		T_EQ_INT(rec_run_axis(r, ids[i], "sources[0].arrivals.rate_scale",
+				      "2", &e), 0);
+		T_EQ_INT(rec_run_end(r, ids[i], 1, 1, "done", &e), 0);
+	}
+	si.sweep_run = 1;
+	T_EQ_INT(rec_run_begin(r, &si, &ids[2], &e), -1);
+	T_STR_CONTAINS(e.msg, "UNIQUE");
+	err_clear(&e);
+	si.sweep = "sw2";   /* another sweep may reuse the index */
+	T_EQ_INT(rec_run_begin(r, &si, &ids[2], &e), 0);
+	T_EQ_INT(rec_run_end(r, ids[2], 1, 1, "done", &e), 0);
+	rec_close(r);
+
+	sqlite3 *db = db_open(path);
+	T_EQ_INT(count_all(db, "runs"), 3);
+	T_EQ_INT(count_all(db, "run_axes"), 4);
+	char sql[160], buf[64];
+	snprintf(sql, sizeof sql, "SELECT value FROM run_axes WHERE run_id = %lld"
+		 " AND axis = 'policy.name'", (long long)ids[1]);
+	T_STR_CONTAINS(q_text(db, sql, buf, sizeof buf), "\"kpa\"");
+	T_EQ_INT(q_int(db, "SELECT count(*) FROM runs WHERE sweep IS NULL"), 0);
 	sqlite3_close(db);
 }
 
@@ -715,6 +759,7 @@ int test_rec_register(void)
 		{ .name = "full run read back", .fn = test_full_run },
 		{ .name = "killed run leaves nothing", .fn = test_killed_run },
 		{ .name = "runs, abort, misuse", .fn = test_runs_and_abort },
+		{ .name = "sweep runs and axes", .fn = test_sweep_runs },
 		{ .name = "two processes share a db", .fn = test_shared },
 		{ .name = "bad paths", .fn = test_bad_paths },
 		{ .name = "read-only paths", .fn = test_readonly },
