@@ -32,6 +32,10 @@ struct fn_view {
 	int ready, pending, draining;
 	int concurrency;        /* slots per replica */
 	double memory_mb;
+	/* Mean provisioning delay of a new replica (cold start), s; 0 when
+	 * replicas start at once. A platform knows its typical pod start time;
+	 * predictive policies forecast this far ahead. */
+	double cold_start_s;
 	int partitions;         /* partitions of the topics feeding it; 0 if none */
 	int nparents, nchildren;
 	const int *parents, *children;   /* function indices */

@@ -925,6 +925,49 @@ static int is_path_param(const char *name)
 			  strcmp(name + n - 5, "_file") == 0));
 }
 
+/* A non-empty array of strings, stored as one block: the pointer array
+ * (NULL-terminated) followed by the characters, so one free releases it. */
+static int param_strv(struct ld *L, const cJSON *it, union param_val *out,
+		      cJSON **canon)
+{
+	if (!cJSON_IsArray(it))
+		return fail(L, "must be an array of strings, got %s",
+			    describe(it).s);
+	int n = cJSON_GetArraySize(it);
+	if (n == 0)
+		return fail(L, "must not be empty");
+	size_t chars = 0;
+	for (int i = 0; i < n; i++) {
+		const cJSON *x = cJSON_GetArrayItem(it, i);
+		if (!cJSON_IsString(x)) {
+			size_t at = at_idx(L, i);
+			fail(L, "must be a string, got %s", describe(x).s);
+			at_pop(L, at);
+			return -1;
+		}
+		chars += strlen(x->valuestring) + 1;
+	}
+	*canon = cJSON_Duplicate(it, 1);
+	if (!*canon)
+		return oom(L);
+	if (!out)
+		return 0;
+	char **v = malloc(((size_t)n + 1) * sizeof *v + chars);
+	if (!v)
+		return oom(L);
+	char *p = (char *)(v + n + 1);
+	for (int i = 0; i < n; i++) {
+		const char *x = cJSON_GetArrayItem(it, i)->valuestring;
+		size_t len = strlen(x) + 1;
+		memcpy(p, x, len);
+		v[i] = p;
+		p += len;
+	}
+	v[n] = NULL;
+	out->strv = (const char *const *)v;
+	return 0;
+}
+
 /* Checks one parameter value at the current path; fills *out when out is
  * not NULL (the caller then owns its string or dist) and *canon always. */
 static int param_value(struct ld *L, const struct param_def *def, const cJSON *it,
@@ -991,6 +1034,8 @@ static int param_value(struct ld *L, const struct param_def *def, const cJSON *i
 			dist_free(d);
 		return 0;
 	}
+	case PARAM_STRV:
+		return param_strv(L, it, out, canon);
 	}
 	return *canon ? 0 : oom(L);
 }
@@ -1020,6 +1065,7 @@ static cJSON *param_default(struct ld *L, const struct param_def *def)
 		v = cJSON_CreateString(def->def_str);
 		break;
 	case PARAM_DIST:
+	case PARAM_STRV:
 		if (!def->def_str) {
 			fail(L, "required");
 			return NULL;
@@ -1046,6 +1092,8 @@ static void params_free(const struct param_def *defs, size_t n, union param_val 
 			free((void *)v[i].str);
 		else if (defs[i].type == PARAM_DIST)
 			dist_free(v[i].dist);
+		else if (defs[i].type == PARAM_STRV)
+			free((void *)v[i].strv);
 	}
 	free(v);
 }

@@ -1333,6 +1333,8 @@ struct model *model_new(const struct config *cfg, struct err *e)
 			.target = f->cfg->initial_replicas,
 			.concurrency = f->cfg->concurrency,
 			.memory_mb = f->cfg->memory_mb,
+			.cold_start_s = f->cfg->cold_start
+				? dist_mean(f->cfg->cold_start, 0) : 0,
 			.partitions = f->partitions,
 			.nparents = f->nparents,
 			.nchildren = f->nchildren,

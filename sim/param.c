@@ -81,6 +81,7 @@ static const char *type_name(enum param_type t)
 	case PARAM_ENUM: return "enum";
 	case PARAM_STR: return "string";
 	case PARAM_DIST: return "dist";
+	case PARAM_STRV: return "strings";
 	}
 	return "?";
 }
@@ -116,6 +117,7 @@ void param_print_table(FILE *out, const struct param_def *defs, size_t n)
 			break;
 		case PARAM_STR:
 		case PARAM_DIST:
+		case PARAM_STRV:
 			snprintf(def, sizeof def, "%s",
 				 d->def_str ? d->def_str : "(required)");
 			range[0] = '\0';

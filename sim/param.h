@@ -24,6 +24,9 @@ enum param_type {
 	PARAM_ENUM,  /* one of `choices` ("a|b|c"), stored as its index in .num */
 	PARAM_STR,   /* string, .str; def_str NULL means required */
 	PARAM_DIST,  /* distribution, .dist; def_str is its default as JSON */
+	PARAM_STRV,  /* non-empty array of strings (a command line), .strv,
+			NULL-terminated; def_str is its default as JSON, NULL
+			means required */
 };
 
 struct param_def {
@@ -40,6 +43,7 @@ union param_val {
 	double num;
 	const char *str;
 	struct dist *dist;
+	const char *const *strv;
 };
 
 /* Index of `name` in defs, or -1. */
