@@ -45,11 +45,54 @@ struct fn_view {
 	long held_at_zero;
 };
 
+/* Ground truth, given only to a policy that asks for it (struct policy
+ * lookahead > 0): the oracle, a lower bound for comparisons. */
+struct oracle_view {
+	const void *ctx;
+	/* Expected messages/s reaching function fn over [t0, t1), from the
+	 * sources' actual future arrivals propagated through the DAG by the
+	 * mean routing gains; now <= t0 < t1 <= now + horizon_s. */
+	double (*rate)(const void *ctx, int fn, double t0, double t1);
+	const double *service_mean;   /* [nfn], s: the configured mean */
+	double horizon_s;
+};
+
 struct scale_view {
 	double now;
 	int nfn;
 	const struct fn_view *fn;   /* [nfn] */
 	const struct mon *mon;
+	const struct oracle_view *oracle;   /* NULL unless lookahead > 0 */
+};
+
+/* What a keep-alive policy (Azure's hybrid histogram) decides when a
+ * function goes idle: when its idle replicas are unloaded and whether one is
+ * loaded again before the next request is expected. Times are seconds from
+ * the moment the function went idle. */
+struct idle_plan {
+	double unload_after;   /* < 0: the function's own keep_alive_s */
+	double prewarm_after;  /* < 0: no pre-warm; else one replica is started
+				  then (if none is left) */
+	double prewarm_keep;   /* the pre-warmed replica is unloaded this long
+				  after it was started, unless used */
+};
+
+/* Platform rules a policy may impose on the functions it manages, for
+ * platforms where scaling is per request rather than per decision (AWS
+ * Lambda). Filled by the policy's platform hook; zeros mean "no rule". */
+struct platform_rules {
+	int per_request;         /* a request finding no idle environment starts
+				    one at once (on demand), subject to: */
+	double burst;            /* new environments per function: bucket size */
+	double burst_refill;     /* tokens per second, refilled continuously */
+	int account_concurrency; /* concurrent environments over all managed
+				    functions (busy or starting); 0: no limit */
+	double keep_alive_s;     /* idle environments reclaimed after this;
+				    0: the function's keep_alive_s */
+	double retry_base_s;     /* a throttled request is retried by its event
+				    source after base * 2^k (k = attempts so
+				    far), at most retry_max_s, with full jitter */
+	double retry_max_s;
 };
 
 #define POLICY_MAX_OBSERVED 12
@@ -89,6 +132,23 @@ struct policy {
 	void (*decide)(void *state, const struct scale_view *v,
 		       struct scale_decision *out);
 	void (*fini)(void *state);
+
+	/* Optional hooks (NULL when unused). */
+	/* Returns -1 and e once the policy cannot go on (an external agent
+	 * died); the engine checks after every round and stops the run. */
+	int (*failed)(void *state, struct err *e);
+	/* Keep-alive control: `idle` runs when a managed function's last
+	 * invocation ends with nothing queued (it fills plan, which arrives
+	 * with unload_after = prewarm_after = -1); `busy` when a request
+	 * reaches a function that was idle, which cancels the plan. */
+	void (*idle)(void *state, int fn, double now, struct idle_plan *plan);
+	void (*busy)(void *state, int fn, double now);
+	/* Platform rules, asked once at the start. Returns 0, or -1 and e
+	 * when the functions do not fit the platform (Lambda: concurrency 1). */
+	int (*platform)(void *state, const struct policy_ctx *ctx,
+			struct platform_rules *rules, struct err *e);
+	/* > 0: the policy reads the future this many seconds ahead (oracle). */
+	double lookahead;
 };
 
 /* Appends an observed value to d (ignored past POLICY_MAX_OBSERVED). */

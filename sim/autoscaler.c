@@ -19,6 +19,8 @@ struct autoscaler {
 	void *state;
 	double interval;
 	const union param_val **params;
+	struct platform_rules rules;
+	int has_rules;
 };
 
 struct autoscaler *as_new(const struct config *cfg,
@@ -48,6 +50,14 @@ struct autoscaler *as_new(const struct config *cfg,
 		free(a->params);
 		free(a);
 		return NULL;
+	}
+	if (a->policy->platform) {
+		if (a->policy->platform(a->state, &ctx, &a->rules, e) != 0) {
+			err_prefix(e, "policy %s", a->policy->name);
+			as_free(a);
+			return NULL;
+		}
+		a->has_rules = 1;
 	}
 	return a;
 }
@@ -104,6 +114,36 @@ void as_decide(struct autoscaler *a, const struct scale_view *v,
 				 d->desired);
 		}
 	}
+}
+
+int as_failed(const struct autoscaler *a, struct err *e)
+{
+	if (!a->policy->failed || a->policy->failed(a->state, e) == 0)
+		return 0;
+	err_prefix(e, "policy %s", a->policy->name);
+	return 1;
+}
+
+const struct platform_rules *as_rules(const struct autoscaler *a)
+{
+	return a->has_rules ? &a->rules : NULL;
+}
+
+int as_has_idle_hooks(const struct autoscaler *a)
+{
+	return a->policy->idle != NULL;
+}
+
+void as_idle(struct autoscaler *a, int fn, double now, struct idle_plan *plan)
+{
+	if (a->policy->idle)
+		a->policy->idle(a->state, fn, now, plan);
+}
+
+void as_busy(struct autoscaler *a, int fn, double now)
+{
+	if (a->policy->busy)
+		a->policy->busy(a->state, fn, now);
 }
 
 const char *as_observed_json(const struct scale_decision *d, char *buf,

@@ -33,6 +33,17 @@ double as_interval(const struct autoscaler *a);
 void as_decide(struct autoscaler *a, const struct scale_view *v,
 	       struct scale_decision *out);
 
+/* Nonzero (with e filled) once the policy reports it cannot go on. */
+int as_failed(const struct autoscaler *a, struct err *e);
+
+/* The policy's platform rules, or NULL when it imposes none. */
+const struct platform_rules *as_rules(const struct autoscaler *a);
+
+/* Keep-alive hooks: whether the policy has them, and the calls. */
+int as_has_idle_hooks(const struct autoscaler *a);
+void as_idle(struct autoscaler *a, int fn, double now, struct idle_plan *plan);
+void as_busy(struct autoscaler *a, int fn, double now);
+
 /* The decision's observed values as a JSON object into buf; returns buf. */
 const char *as_observed_json(const struct scale_decision *d, char *buf,
 			     size_t cap);

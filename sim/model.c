@@ -63,6 +63,9 @@ enum ev_kind {
 	EV_ACTUATE,   /* a = fn, b = target */
 	EV_TIMELINE,
 	EV_STOP,
+	EV_UNLOAD,    /* a = fn, b = idle plan generation */
+	EV_PREWARM,   /* a = fn, b = idle plan generation */
+	EV_RETRY,     /* a = msg: a throttled request is offered again */
 };
 
 enum rep_state { REP_PENDING, REP_READY, REP_DRAINING, REP_GONE };
@@ -87,6 +90,7 @@ struct msg {
 	uint32_t blocked;     /* own outputs not yet admitted downstream */
 	uint8_t entry;
 	uint8_t held;         /* finished, its slot held for blocked outputs */
+	uint16_t attempt;     /* throttled offers so far (retry backoff) */
 };
 
 struct replica {
@@ -139,6 +143,18 @@ struct fn {
 	struct rng *r_service, *r_cold, *r_outputs, *r_branch;
 	int *parents, nparents, *children, nchildren;
 	int partitions;       /* partitions of the sources feeding it */
+	/* platform rules (a policy's platform hook) and keep-alive control */
+	int on_demand;        /* config's on_demand, or the platform's rule */
+	int per_request;      /* the platform's throttling rules apply */
+	int ka_floor_min;     /* keep-alive reclaims down to min_replicas, not
+				 to the policy's decision (per-request and
+				 keep-alive policies decide no count) */
+	double ka_s;          /* keep-alive of idle replicas */
+	double tokens, t_tokens;   /* burst bucket */
+	int idle;             /* nothing in service or queued since the last
+				 invocation ended */
+	uint32_t plan_gen;    /* cancels the idle plan's timers */
+	uint64_t throttles, cold_requests, prewarms, unloads;
 };
 
 struct part {
@@ -198,6 +214,9 @@ struct model {
 	int quiet_rounds;
 	uint64_t nonperiodic; /* pending events that are not periodic */
 	int wake_pending;     /* an EV_WAKE is scheduled */
+	struct platform_rules rules;
+	int has_rules, has_idle_hooks;
+	struct rng *r_retry;
 	/* output */
 	struct rec *rec;
 	int64_t run_id;
@@ -355,10 +374,10 @@ static int rep_alloc(struct model *m, struct fn *f)
 static void arm_keepalive(struct model *m, struct fn *f, int r)
 {
 	struct replica *rp = &f->rep[r];
-	if (isinf(f->cfg->keep_alive_s) || rp->ka_armed)
+	if (isinf(f->ka_s) || rp->ka_armed)
 		return;
 	rp->ka_armed = 1;
-	at(m, rp->t_idle + f->cfg->keep_alive_s, EV_KEEPALIVE, (uint32_t)f->idx,
+	at(m, rp->t_idle + f->ka_s, EV_KEEPALIVE, (uint32_t)f->idx,
 	   rep_ref(f, r));
 }
 
@@ -497,7 +516,7 @@ static void entry_done(struct model *m, uint32_t j)
 static int fn_has_room(struct fn *f)
 {
 	long cap = f->cfg->queue_capacity;
-	if (cap >= 0 && f->cfg->on_demand) {
+	if (cap >= 0 && f->on_demand) {
 		/* a message offered now would start a replica of its own */
 		if (f->n_pending + f->n_ready < f->cfg->max_replicas)
 			return 1;
@@ -511,11 +530,20 @@ static int fn_has_room(struct fn *f)
 /* On-demand platforms (Lambda, OpenWhisk) start one new environment for a
  * message that no slot, free or starting, will take. Called before the
  * message is queued, so it also applies when the queue is bounded. */
-static void on_demand_start(struct model *m, struct fn *f)
+static int on_demand_start(struct model *m, struct fn *f)
 {
 	long coming = (long)f->n_pending * f->cfg->concurrency;
 	if (avail_first(f) < 0 && f->queue.len + 1 > coming &&
 	    f->n_pending + f->n_ready < f->cfg->max_replicas) {
+		if (f->per_request && m->rules.burst > 0) {
+			f->tokens += (m->now - f->t_tokens) * m->rules.burst_refill;
+			if (f->tokens > m->rules.burst)
+				f->tokens = m->rules.burst;
+			f->t_tokens = m->now;
+			if (f->tokens < 1)
+				return -1;
+			f->tokens -= 1;
+		}
 		fn_account(m, f);
 		rep_start(m, f);
 		/* above a policy's decision (spec) these are surplus that
@@ -523,20 +551,87 @@ static void on_demand_start(struct model *m, struct fn *f)
 		f->target = f->n_pending + f->n_ready;
 		if (!f->cfg->managed)
 			f->spec = f->target;
+		return 1;
 	}
+	return 0;
+}
+
+/* Requests in flight over the functions the platform rules govern: in
+ * service, or queued waiting for an environment being made for them. The
+ * handful of functions makes a scan cheaper than keeping it exact. */
+static long account_inflight(const struct model *m)
+{
+	long n = 0;
+	for (int i = 0; i < m->nfn; i++)
+		if (m->fn[i].per_request)
+			n += m->fn[i].busy_slots - m->fn[i].holding +
+			     m->fn[i].queue.len;
+	return n;
+}
+
+/* A throttled request (HTTP 429) waits for its event source's retry: a
+ * message outside every queue, on a timer with exponential backoff and full
+ * jitter. It is still in the system, so nothing is lost or counted twice. */
+static void throttle(struct model *m, struct fn *f, uint32_t j, int entry,
+		     unsigned attempt)
+{
+	uint32_t i = pool_get(&m->msgs);
+	if (i == NIL) {
+		err_set(m->err, ERR_INTERNAL, "out of memory (messages)");
+		fail(m);
+		return;
+	}
+	struct msg *ms = msg_at(m, i);
+	ms->job = j;
+	ms->fn = (uint32_t)f->idx;
+	ms->entry = (uint8_t)entry;
+	ms->attempt = (uint16_t)(attempt < 60000 ? attempt + 1 : attempt);
+	f->throttles++;
+	double cap = m->rules.retry_base_s * ldexp(1.0, attempt < 60 ? (int)attempt : 60);
+	if (cap > m->rules.retry_max_s)
+		cap = m->rules.retry_max_s;
+	at(m, m->now + cap * rng_uniform(m->r_retry), EV_RETRY, i, 0);
+}
+
+static void idle_end(struct model *m, struct fn *f)
+{
+	f->idle = 0;
+	f->plan_gen++;
+	as_busy(m->as, f->idx, m->now);
 }
 
 static void msg_finish(struct model *m, uint32_t i);
 
-/* Offers a new message for job j to f. Returns 1 if it was admitted or
- * dropped, 0 if it is blocked (then `holder` keeps its slot). */
+static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
+		    uint32_t holder, unsigned attempt);
+
+/* Offers a new message for job j to f. Returns 1 if it was admitted,
+ * dropped or throttled, 0 if it is blocked (then `holder` keeps its slot). */
 static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 		    uint32_t holder)
 {
 	f->arrivals++;
 	f->tl_arrivals++;
-	if (f->cfg->on_demand)
-		on_demand_start(m, f);
+	if (f->idle && m->has_idle_hooks && f->cfg->managed)
+		idle_end(m, f);
+	f->idle = 0;
+	if (!f->n_ready || (f->on_demand && avail_first(f) < 0))
+		f->cold_requests += 1;
+	return fn_admit(m, f, j, entry, holder, 0);
+}
+
+static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
+		    uint32_t holder, unsigned attempt)
+{
+	if (f->per_request && m->rules.account_concurrency > 0 &&
+	    account_inflight(m) >= m->rules.account_concurrency) {
+		throttle(m, f, j, entry, attempt);
+		return 1;
+	}
+	if (f->on_demand && on_demand_start(m, f) < 0) {
+		throttle(m, f, j, entry, attempt);
+		return 1;
+	}
 	if (!fn_has_room(f)) {
 		if (f->cfg->on_full == FULL_DROP || holder == NIL) {
 			f->drops++;
@@ -699,6 +794,79 @@ static void rep_release_slot(struct model *m, struct fn *f, int r)
 		avail_set(f, r, 1);
 }
 
+/* The function's last invocation ended with nothing queued. A keep-alive
+ * policy plans when its replicas are unloaded and whether one is loaded
+ * back before the next request; the plan's timers carry its generation, so
+ * a request arriving first (idle_end) cancels them. */
+static void idle_begin(struct model *m, struct fn *f)
+{
+	f->idle = 1;
+	if (!m->has_idle_hooks || !f->cfg->managed)
+		return;
+	struct idle_plan plan = {
+		.unload_after = -1, .prewarm_after = -1, .prewarm_keep = 0,
+	};
+	as_idle(m->as, f->idx, m->now, &plan);
+	if (plan.unload_after >= 0 && isfinite(plan.unload_after))
+		at(m, m->now + plan.unload_after, EV_UNLOAD, (uint32_t)f->idx,
+		   f->plan_gen);
+	if (plan.prewarm_after >= 0 && isfinite(plan.prewarm_after))
+		at(m, m->now + plan.prewarm_after, EV_PREWARM, (uint32_t)f->idx,
+		   f->plan_gen);
+	if (plan.prewarm_after >= 0 && isfinite(plan.prewarm_after) &&
+	    plan.prewarm_keep >= 0 && isfinite(plan.prewarm_keep))
+		at(m, m->now + plan.prewarm_after + plan.prewarm_keep, EV_UNLOAD,
+		   (uint32_t)f->idx, f->plan_gen);
+}
+
+/* Unloads the idle function's ready replicas, down to min_replicas. */
+static void on_unload(struct model *m, struct fn *f, uint64_t gen)
+{
+	if ((uint32_t)gen != f->plan_gen || !f->idle)
+		return;
+	for (int r = f->nrep - 1; r >= 0; r--) {
+		if (f->n_pending + f->n_ready <= f->cfg->min_replicas)
+			break;
+		struct replica *rp = &f->rep[r];
+		if (rp->state != REP_READY || rp->busy)
+			continue;
+		fn_account(m, f);
+		f->n_ready--;
+		f->unloads++;
+		rep_gone(f, r);
+	}
+	if (f->target > f->n_pending + f->n_ready)
+		f->target = f->n_pending + f->n_ready;
+}
+
+/* Loads one replica ahead of the expected next request; it pays the cold
+ * start now, so the request does not. */
+static void on_prewarm(struct model *m, struct fn *f, uint64_t ref)
+{
+	if ((uint32_t)ref != f->plan_gen || !f->idle ||
+	    f->n_ready + f->n_pending > 0 || f->cfg->max_replicas < 1)
+		return;
+	fn_account(m, f);
+	f->prewarms++;
+	rep_start(m, f);
+	for (int r = f->nrep - 1; r >= 0; r--)
+		if (f->rep[r].state != REP_GONE)
+			f->rep[r].first = 0;   /* loaded now, not by a request */
+	if (f->target < f->n_pending + f->n_ready)
+		f->target = f->n_pending + f->n_ready;
+}
+
+static void on_retry(struct model *m, uint32_t i)
+{
+	struct msg *ms = msg_at(m, i);
+	struct fn *f = &m->fn[ms->fn];
+	uint32_t j = ms->job;
+	int entry = ms->entry;
+	unsigned attempt = ms->attempt;
+	pool_put(&m->msgs, i);
+	fn_admit(m, f, j, entry, NIL, attempt);
+}
+
 /* The message is done with its slot: all outputs admitted. */
 static void msg_finish(struct model *m, uint32_t i)
 {
@@ -714,6 +882,8 @@ static void msg_finish(struct model *m, uint32_t i)
 		entry_done(m, j);
 	job_release(m, j);
 	fn_dispatch(m, f);
+	if (!f->busy_slots && !f->queue.len && !f->blocked.len && !f->idle)
+		idle_begin(m, f);
 }
 
 static void on_done(struct model *m, uint32_t i)
@@ -1100,6 +1270,10 @@ static int decide_round(struct model *m)
 		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,
 	};
 	as_decide(m->as, &view, m->decisions);
+	if (as_failed(m->as, m->err)) {
+		fail(m);
+		return 0;
+	}
 	int changed = 0;
 	char json[1024];
 	for (int i = 0; i < m->nfn && !m->failed; i++) {
@@ -1176,7 +1350,7 @@ static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
 	rp->ka_armed = 0;
 	if (rp->state != REP_READY || rp->busy)
 		return;  /* re-armed when it next goes idle */
-	double expiry = rp->t_idle + f->cfg->keep_alive_s;
+	double expiry = rp->t_idle + f->ka_s;
 	if (m->now < expiry) {
 		rp->ka_armed = 1;
 		at(m, expiry, EV_KEEPALIVE, (uint32_t)f->idx, ref);
@@ -1186,10 +1360,11 @@ static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
 	 * below what a policy has decided (spec): otherwise the two would undo
 	 * each other, a cold start per decision interval. */
 	int floor = f->cfg->min_replicas;
-	if (f->cfg->managed && f->spec > floor)
+	if (f->cfg->managed && !f->ka_floor_min && f->spec > floor)
 		floor = f->spec;
 	if (f->n_pending + f->n_ready <= floor)
 		return;
+	f->unloads++;
 	fn_account(m, f);
 	f->n_ready--;
 	rep_gone(f, r);
@@ -1212,6 +1387,8 @@ static void on_ready(struct model *m, struct fn *f, uint64_t ref)
 }
 
 /* ---------------------------------------------------------------- build */
+
+static int apply_platform(struct model *m);
 
 static struct rng *stream(struct model *m, const char *kind, const char *name,
 			  const char *what)
@@ -1238,6 +1415,8 @@ static int build_fn(struct model *m, int i)
 	f->r_cold = stream(m, "fn", c->name, "cold_start");
 	f->r_outputs = stream(m, "fn", c->name, "outputs");
 	f->r_branch = stream(m, "fn", c->name, "branch");
+	f->on_demand = c->on_demand;
+	f->ka_s = c->keep_alive_s;
 	f->children = calloc((size_t)c->nedges + 1, sizeof *f->children);
 	f->parents = calloc((size_t)m->cfg->nfunctions + 1, sizeof *f->parents);
 	if (!f->lat || !f->children || !f->parents || m->failed) {
@@ -1347,7 +1526,43 @@ struct model *model_new(const struct config *cfg, struct err *e)
 		model_free(m);
 		return NULL;
 	}
+	if (apply_platform(m) != 0) {
+		model_free(m);
+		return NULL;
+	}
 	return m;
+}
+
+/* The policy's platform rules and keep-alive hooks change how the functions
+ * it manages start and stop replicas (per request, burst tokens, keep-alive
+ * floor). */
+static int apply_platform(struct model *m)
+{
+	const struct platform_rules *pr = as_rules(m->as);
+	m->has_idle_hooks = as_has_idle_hooks(m->as);
+	if (pr) {
+		m->has_rules = 1;
+		m->rules = *pr;
+		m->r_retry = stream(m, "platform", "throttle", "retry");
+		if (!m->r_retry)
+			return -1;
+	}
+	for (int i = 0; i < m->nfn; i++) {
+		struct fn *f = &m->fn[i];
+		if (!f->cfg->managed)
+			continue;
+		if (m->has_idle_hooks)
+			f->ka_floor_min = 1;
+		if (!pr)
+			continue;
+		if (pr->per_request) {
+			f->on_demand = f->per_request = f->ka_floor_min = 1;
+			f->tokens = pr->burst;
+		}
+		if (pr->keep_alive_s > 0)
+			f->ka_s = pr->keep_alive_s;
+	}
+	return 0;
 }
 
 static void free_rows(struct model *m)
@@ -1383,6 +1598,7 @@ void model_free(struct model *m)
 		free(s->parts);
 	}
 	as_free(m->as);
+	rng_free(m->r_retry);
 	mon_free(m->mon);
 	free(m->mon_values);
 	free(m->views);
@@ -1471,6 +1687,15 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		case EV_STOP:
 			m->stop = 1;
 			break;
+		case EV_UNLOAD:
+			on_unload(m, &m->fn[ev.a], ev.b);
+			break;
+		case EV_PREWARM:
+			on_prewarm(m, &m->fn[ev.a], ev.b);
+			break;
+		case EV_RETRY:
+			on_retry(m, ev.a);
+			break;
 		}
 progress:
 		if (progress && (m->events & 0xffff) == 0 &&
@@ -1536,11 +1761,15 @@ static void summarize(struct model *m)
 	free_rows(m);
 	double T = m->now;
 	double cold = 0, life = 0, gbs = 0, waste = 0, cost = 0;
+	double throttles = 0, cold_req = 0, arrivals = 0;
 	for (int i = 0; i < m->nfn; i++) {
 		const struct fn *f = &m->fn[i];
 		double gb = f->cfg->memory_mb / 1024.0;
 		double fl = f->a_pending + f->a_ready + f->a_draining;
 		cold += (double)f->cold_starts;
+		throttles += (double)f->throttles;
+		cold_req += (double)f->cold_requests;
+		arrivals += (double)f->arrivals;
 		life += fl;
 		gbs += fl * gb;
 		waste += (f->a_pending + f->a_idle) * gb;
@@ -1556,6 +1785,8 @@ static void summarize(struct model *m)
 		row(m, e, "slo_violation_frac",
 		    m->recorded_done ? (double)m->slo_violations / (double)m->recorded_done : 0);
 	row(m, e, "cold_starts", cold);
+	row(m, e, "cold_request_frac", arrivals > 0 ? cold_req / arrivals : 0);
+	row(m, e, "throttles", throttles);
 	row(m, e, "replica_seconds", life);
 	row(m, e, "gb_seconds", gbs);
 	row(m, e, "wasted_gb_seconds", waste);
@@ -1577,6 +1808,12 @@ static void summarize(struct model *m)
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
 		row(m, s, "cold_starts", (double)f->cold_starts);
+		row(m, s, "cold_requests", (double)f->cold_requests);
+		row(m, s, "cold_request_frac", f->arrivals
+		    ? (double)f->cold_requests / (double)f->arrivals : 0);
+		row(m, s, "throttles", (double)f->throttles);
+		row(m, s, "prewarms", (double)f->prewarms);
+		row(m, s, "unloads", (double)f->unloads);
 		row(m, s, "replica_seconds", fl);
 		row(m, s, "gb_seconds", fl * gb);
 		row(m, s, "wasted_gb_seconds", (f->a_pending + f->a_idle) * gb);
