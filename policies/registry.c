@@ -16,6 +16,7 @@ extern const struct policy policy_ds2;
 extern const struct policy policy_erlang_c;
 extern const struct policy policy_openfaas;
 extern const struct policy policy_keda_kafka;
+extern const struct policy policy_lambda;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -25,6 +26,7 @@ static const struct policy *const registry[] = {
 	&policy_erlang_c,
 	&policy_openfaas,
 	&policy_keda_kafka,
+	&policy_lambda,
 };
 
 const struct policy *policy_at(size_t i)

@@ -1236,6 +1236,7 @@ static void on_scrape(struct model *m)
 		v[MON_SOURCE_APPENDS] = (double)fn_source_appends(m, f);
 		v[MON_OUTPUTS] = (double)f->outputs;
 		v[MON_BACKPRESSURE_TIME] = f->a_backpressure;
+		v[MON_THROTTLES] = (double)f->throttles;
 		v[MON_QUEUE] = (double)f->queue.len;
 		v[MON_INFLIGHT] = (double)f->busy_slots;
 		v[MON_READY] = f->n_ready;

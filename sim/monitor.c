@@ -46,6 +46,7 @@ static const char *const metric_names[MON_NMETRICS] = {
 	[MON_SOURCE_APPENDS] = "source_appends",
 	[MON_OUTPUTS] = "outputs",
 	[MON_BACKPRESSURE_TIME] = "backpressure_time",
+	[MON_THROTTLES] = "throttles",
 	[MON_QUEUE] = "queue",             [MON_INFLIGHT] = "inflight",
 	[MON_READY] = "ready",             [MON_PENDING] = "pending",
 	[MON_DRAINING] = "draining",       [MON_LAG] = "lag",

@@ -40,6 +40,7 @@ enum mon_metric {
 	MON_BACKPRESSURE_TIME, /* seconds during which some sender (an upstream
 				  slot or a partition) was blocked waiting for
 				  room in its queue (Dhalion's backpressure) */
+	MON_THROTTLES,     /* requests refused by a platform limit (HTTP 429) */
 	/* gauges, instantaneous at the scrape */
 	MON_QUEUE,         /* messages waiting */
 	MON_INFLIGHT,      /* busy slots */

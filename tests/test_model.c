@@ -37,18 +37,7 @@ static double metric(const struct model *m, const char *scope, const char *k)
 		config_free(cfg);                                       \
 	} while (0)
 
-/* Writes a spate CSV trace with n arrivals at the given times. */
-static char *write_trace(const double *t, int n)
-{
-	char *path = strdup("/tmp/spate-test-trace-XXXXXX");
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-	fprintf(f, "time_s,topic,key,size_bytes\n");
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%.9f,in,,100\n", t[i]);
-	fclose(f);
-	return path;
-}
+#define write_trace test_write_trace
 
 static void test_broadcast_waits_for_slowest(void)
 {

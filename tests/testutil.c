@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,24 @@ struct model *test_run_json(const char *json, struct config **cfg)
 	return m;
 }
 
+char *test_write_trace(const double *t, int n)
+{
+	char *path = strdup("/tmp/spate-test-trace-XXXXXX");
+	if (!path)
+		return NULL;
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		free(path);
+		return NULL;
+	}
+	fprintf(f, "time_s,topic,key,size_bytes\n");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%.9f,in,,100\n", t[i]);
+	fclose(f);
+	return path;
+}
+
 void test_check_laws(const struct model *m)
 {
 	double a = model_metric(m, "e2e", "arrivals");
@@ -61,6 +80,7 @@ static int (*const suites[])(void) = {
 	test_hist_register,    test_qtheory_register,  test_config_register,
 	test_workloads_register, test_rec_register,    test_hpa_register,
 	test_keda_kafka_register, test_kpa_register, test_ds2_register,
+	test_lambda_register,
 	test_erlang_c_register, test_openfaas_register,
 	test_monitor_register, test_arrivals_register, test_autoscaler_register,
 	test_model_register,   test_regress_register,

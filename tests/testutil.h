@@ -21,6 +21,10 @@ struct model;
 /* Parses json, builds and runs the model to its end. Returns the model (free
  * it and *cfg) or NULL after failing the current test with the message. */
 struct model *test_run_json(const char *json, struct config **cfg);
+/* Writes a spate-csv trace of n keyless 100-byte arrivals on topic "in" at
+ * times t[] to a new temporary file; returns its path (free it and unlink
+ * it), or NULL. */
+char *test_write_trace(const double *t, int n);
 /* Asserts conservation and Little's law on a finished, drained run. */
 void test_check_laws(const struct model *m);
 
@@ -78,6 +82,7 @@ int test_workloads_register(void);
 int test_rec_register(void);
 int test_hpa_register(void);
 int test_keda_kafka_register(void);
+int test_lambda_register(void);
 int test_kpa_register(void);
 int test_ds2_register(void);
 int test_erlang_c_register(void);
