@@ -17,6 +17,7 @@ extern const struct policy policy_erlang_c;
 extern const struct policy policy_openfaas;
 extern const struct policy policy_keda_kafka;
 extern const struct policy policy_lambda;
+extern const struct policy policy_hybrid_histogram;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -27,6 +28,7 @@ static const struct policy *const registry[] = {
 	&policy_openfaas,
 	&policy_keda_kafka,
 	&policy_lambda,
+	&policy_hybrid_histogram,
 };
 
 const struct policy *policy_at(size_t i)

@@ -80,7 +80,7 @@ static int (*const suites[])(void) = {
 	test_hist_register,    test_qtheory_register,  test_config_register,
 	test_workloads_register, test_rec_register,    test_hpa_register,
 	test_keda_kafka_register, test_kpa_register, test_ds2_register,
-	test_lambda_register,
+	test_lambda_register, test_hybrid_histogram_register,
 	test_erlang_c_register, test_openfaas_register,
 	test_monitor_register, test_arrivals_register, test_autoscaler_register,
 	test_model_register,   test_regress_register,

@@ -83,6 +83,7 @@ int test_rec_register(void);
 int test_hpa_register(void);
 int test_keda_kafka_register(void);
 int test_lambda_register(void);
+int test_hybrid_histogram_register(void);
 int test_kpa_register(void);
 int test_ds2_register(void);
 int test_erlang_c_register(void);
