@@ -255,6 +255,10 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 	if (conc > 1)
 		policy_say(d, ", %d slots/replica", conc);
 	policy_say(d, " -> %d", reps);
+	if (reps > f->max_replicas) {
+		reps = f->max_replicas;
+		policy_say(d, ", capped at max %d", reps);
+	}
 	d->desired = reps;
 }
 

@@ -18,6 +18,7 @@ extern const struct policy policy_openfaas;
 extern const struct policy policy_keda_kafka;
 extern const struct policy policy_lambda;
 extern const struct policy policy_hybrid_histogram;
+extern const struct policy policy_oracle;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -29,6 +30,7 @@ static const struct policy *const registry[] = {
 	&policy_keda_kafka,
 	&policy_lambda,
 	&policy_hybrid_histogram,
+	&policy_oracle,
 };
 
 const struct policy *policy_at(size_t i)

@@ -62,11 +62,18 @@ static void static_decide(void *state, const struct scale_view *v,
 	for (int i = 0; i < v->nfn && i < s->nfn; i++) {
 		if (!v->fn[i].managed)
 			continue;
-		out[i].desired = want[i];
+		int w = want[i];
+		const struct fn_view *f = &v->fn[i];
+		w = w > f->max_replicas ? f->max_replicas
+		  : w < f->min_replicas ? f->min_replicas : w;
+		out[i].desired = w;
 		snprintf(out[i].reason, sizeof out[i].reason,
 			 from_start[i] ? "static: %d replicas (target at start)"
 					  : "static: %d replicas (replicas param)",
 			 want[i]);
+		if (w != want[i])
+			policy_say(&out[i], ", held to [%d, %d]: %d",
+				   f->min_replicas, f->max_replicas, w);
 		policy_observe(&out[i], "replicas", want[i]);
 	}
 }

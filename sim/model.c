@@ -40,6 +40,7 @@
 #include "err.h"
 #include "evq.h"
 #include "hist.h"
+#include "lookahead.h"
 #include "monitor.h"
 #include "policy.h"
 #include "pool.h"
@@ -217,6 +218,10 @@ struct model {
 	struct platform_rules rules;
 	int has_rules, has_idle_hooks;
 	struct rng *r_retry;
+	/* ground truth for a policy that reads the future (the oracle) */
+	struct lookahead *la;
+	struct oracle_view oracle;
+	double *service_mean;
 	/* output */
 	struct rec *rec;
 	int64_t run_id;
@@ -1270,6 +1275,13 @@ static int decide_round(struct model *m)
 	struct scale_view view = {
 		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,
 	};
+	if (m->la) {
+		if (la_advance(m->la, m->now, m->err) != 0) {
+			fail(m);
+			return 0;
+		}
+		view.oracle = &m->oracle;
+	}
 	as_decide(m->as, &view, m->decisions);
 	if (as_failed(m->as, m->err)) {
 		fail(m);
@@ -1534,11 +1546,46 @@ struct model *model_new(const struct config *cfg, struct err *e)
 	return m;
 }
 
+static double oracle_rate(const void *ctx, int fn, double t0, double t1)
+{
+	return la_rate(ctx, fn, t0, t1);
+}
+
+/* The oracle reads the sources ahead of the clock, far enough to see past
+ * any function's cold start and the next decision and actuation. */
+static int open_lookahead(struct model *m)
+{
+	double h = m->cfg->policy->lookahead, cold = 0;
+	m->service_mean = calloc((size_t)m->nfn, sizeof *m->service_mean);
+	if (!m->service_mean) {
+		err_set(m->err, ERR_INTERNAL, "out of memory");
+		return fail(m);
+	}
+	for (int i = 0; i < m->nfn; i++) {
+		m->service_mean[i] = dist_mean(m->fn[i].cfg->service, 0);
+		if (m->views[i].cold_start_s > cold)
+			cold = m->views[i].cold_start_s;
+	}
+	double need = cold + 2 * as_interval(m->as) + m->cfg->actuation_delay_s;
+	if (need > h)
+		h = need;
+	m->la = la_new(m->cfg, h, m->err);
+	if (!m->la)
+		return fail(m);
+	m->oracle = (struct oracle_view){
+		.ctx = m->la, .rate = oracle_rate,
+		.service_mean = m->service_mean, .horizon_s = h,
+	};
+	return 0;
+}
+
 /* The policy's platform rules and keep-alive hooks change how the functions
  * it manages start and stop replicas (per request, burst tokens, keep-alive
  * floor). */
 static int apply_platform(struct model *m)
 {
+	if (m->cfg->policy->lookahead > 0 && open_lookahead(m) != 0)
+		return -1;
 	const struct platform_rules *pr = as_rules(m->as);
 	m->has_idle_hooks = as_has_idle_hooks(m->as);
 	if (pr) {
@@ -1600,6 +1647,8 @@ void model_free(struct model *m)
 	}
 	as_free(m->as);
 	rng_free(m->r_retry);
+	la_free(m->la);
+	free(m->service_mean);
 	mon_free(m->mon);
 	free(m->mon_values);
 	free(m->views);
