@@ -15,7 +15,10 @@ LDFLAGS ?= -flto=auto
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter -fno-math-errno \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lcjson -lsqlite3) -lz -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lcjson -lsqlite3) -lz -ldl -lm
+# policies loaded from shared objects call back into spate (policy_say,
+# mon_rate...): export the binary's symbols to them
+EXPORT  := -rdynamic
 TESTLIBS := -lcunit
 
 B ?= build
@@ -28,10 +31,18 @@ all: bin/spate
 
 bin/spate: $(B)/sim/main.o $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(EXPORT) -o $@ $^ $(LDLIBS)
 
-$(B)/spate-tests: $(TEST_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TESTLIBS)
+$(B)/spate-tests: $(TEST_OBJ) $(LIB_OBJ) $(B)/plugins/target_tracking.so
+	$(CC) $(CFLAGS) $(LDFLAGS) $(EXPORT) -o $@ $(TEST_OBJ) $(LIB_OBJ) $(LDLIBS) $(TESTLIBS)
+
+$(B)/tests/test_plugin.o: CPPFLAGS += -DTEST_PLUGIN_SO='"$(B)/plugins/target_tracking.so"'
+
+# The example policy built outside spate (experiments/plugins/): a shared
+# object that sees only policy.h and monitor.h.
+$(B)/plugins/%.so: experiments/plugins/%.c policies/policy.h sim/monitor.h sim/param.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(B)/spate-bench: $(B)/tests/bench.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

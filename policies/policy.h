@@ -17,6 +17,14 @@
 #ifndef SPATE_POLICY_H
 #define SPATE_POLICY_H
 
+/* Version of this interface (struct policy, the views, the hooks) as seen
+ * by policies built outside spate: a shared object exports
+ *     const int spate_policy_abi = SPATE_POLICY_ABI;
+ *     const struct policy spate_policy = { ... };
+ * and spate refuses one built against another version. Bump it whenever a
+ * struct in this file or monitor.h changes layout or meaning. */
+#define SPATE_POLICY_ABI 1
+
 #include <stddef.h>
 
 #include "monitor.h"

@@ -62,9 +62,13 @@
  *     "scaling": { "managed": bool [true], ...overrides of the policy's
  *                  parameters for this function } }
  *   "autoscaler": { "policy": name from the policy registry ["static"],
+ *                     or {"name": name, ...params} or {"so": path to a
+ *                     shared object, "symbol": string ["spate_policy"],
+ *                     ...params} (see policies/plugin.h),
  *                   "interval_s": number > 0 [the policy's own interval],
  *                   "actuation_delay_s": number >= 0 [0],
- *                   ...the policy's parameters by name (defaults for every
+ *                   ...the policy's parameters by name, here or inside the
+ *                   policy object but not both (defaults for every
  *                   function; a function's "scaling" overrides them) }
  *   "monitor": { "scrape_interval_s": number > 0 [15],
  *                "retention_s": number > 0 [900] }
@@ -112,6 +116,7 @@
 #include "dist.h"
 #include "err.h"
 #include "param.h"
+#include "plugin.h"
 #include "policy.h"
 #include "rng.h"
 #include "workload.h"
@@ -1556,6 +1561,55 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 	return 0;
 }
 
+/* "policy": {"name": N} picks a built-in policy; {"so": PATH, "symbol": S}
+ * loads one from a shared object (relative to the config's directory). */
+static int load_policy_object(struct ld *L, const cJSON *pn, const char **name)
+{
+	const cJSON *nm = member(pn, "name"), *so = member(pn, "so"),
+		    *sym = member(pn, "symbol");
+	if (nm && so)
+		return fail(L, "give \"name\" (a built-in policy) or \"so\" (a "
+			    "shared object), not both");
+	if (!nm && !so)
+		return fail(L, "needs \"name\" (a built-in policy) or \"so\" "
+			    "(a shared object)");
+	if (nm) {
+		size_t a = at_key(L, "name");
+		if (!cJSON_IsString(nm))
+			return fail(L, "must be a string, got %s", describe(nm).s);
+		at_pop(L, a);
+		*name = nm->valuestring;
+		if (sym) {
+			at_key(L, "symbol");
+			return fail(L, "only for a shared object (\"so\")");
+		}
+		return 0;
+	}
+	size_t a = at_key(L, "so");
+	if (!cJSON_IsString(so) || !*so->valuestring)
+		return fail(L, "must be a path to a shared object, got %s",
+			    describe(so).s);
+	struct config *c = L->c;
+	c->plugin_path = resolve_path(L, so->valuestring);
+	if (!c->plugin_path)
+		return oom(L);
+	at_pop(L, a);
+	a = at_key(L, "symbol");
+	if (sym && (!cJSON_IsString(sym) || !*sym->valuestring))
+		return fail(L, "must be a symbol name, got %s", describe(sym).s);
+	at_pop(L, a);
+	c->plugin_symbol = strdup(sym ? sym->valuestring : "spate_policy");
+	if (!c->plugin_symbol)
+		return oom(L);
+	struct err pe = {0};
+	c->plugin = plugin_open(c->plugin_path, c->plugin_symbol, &pe);
+	if (!c->plugin)
+		return fail(L, "%s", pe.msg);
+	c->policy = plugin_policy(c->plugin);
+	*name = c->policy->name;
+	return 0;
+}
+
 static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
 {
 	static const char *const keys[] = {"policy", "interval_s", "actuation_delay_s"};
@@ -1565,15 +1619,25 @@ static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
 		return -1;
 	size_t at = at_key(L, "autoscaler");
 	const char *name = "static";
+	const cJSON *pobj = NULL;   /* "policy": {...}: its params live in it */
 	pn = member(as, "policy");
 	if (pn) {
 		size_t ap = at_key(L, "policy");
-		if (!cJSON_IsString(pn))
-			return fail(L, "must be a string, got %s", describe(pn).s);
-		name = pn->valuestring;
+		if (cJSON_IsObject(pn)) {
+			pobj = pn;
+			if (load_policy_object(L, pn, &name) < 0)
+				return -1;
+		} else if (!cJSON_IsString(pn)) {
+			return fail(L, "must be a policy name or an object "
+				    "{\"name\": ...} or {\"so\": ...}, got %s",
+				    describe(pn).s);
+		} else {
+			name = pn->valuestring;
+		}
 		at_pop(L, ap);
 	}
-	c->policy = policy_find(name);
+	if (!c->policy)
+		c->policy = policy_find(name);
 	if (!c->policy) {
 		struct names nm = {0};
 		for (size_t i = 0; policy_at(i); i++)
@@ -1584,12 +1648,43 @@ static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
 		return -1;
 	}
 	const struct policy *p = c->policy;
+	static const char *const pkeys[] = {"name", "so", "symbol"};
+	/* parameters go in the policy object or beside it, not both */
+	const cJSON *params_at = as;
+	if (pobj && pobj->child) {
+		int inside = 0;
+		for (const cJSON *it = pobj->child; it; it = it->next)
+			inside |= !in_list(it->string, pkeys, NKEYS(pkeys));
+		if (inside) {
+			for (const cJSON *it = as->child; it; it = it->next)
+				if (param_find(p->params, p->nparams, it->string) >= 0) {
+					at_key(L, it->string);
+					return fail(L, "policy parameters are inside "
+						    "\"policy\"; move this one there too");
+				}
+			params_at = pobj;
+			size_t ap = at_key(L, "policy");
+			if (check_keys(L, pobj, pkeys, NKEYS(pkeys), p->params,
+				       p->nparams) < 0)
+				return -1;
+			at_pop(L, ap);
+		}
+	}
+	cJSON *pres = c->plugin ? cJSON_CreateObject() : cJSON_CreateString(p->name);
+	if (c->plugin && pres &&
+	    (!cJSON_AddStringToObject(pres, "so", c->plugin_path) ||
+	     !cJSON_AddStringToObject(pres, "symbol", c->plugin_symbol))) {
+		cJSON_Delete(pres);
+		pres = NULL;
+	}
+	if (!pres)
+		return oom(L);
 	if ((as && check_keys(L, as, keys, NKEYS(keys), p->params, p->nparams) < 0) ||
-	    put(L, res, "policy", cJSON_CreateString(p->name)) < 0 ||
+	    put(L, res, "policy", pres) < 0 ||
 	    get_num(L, as, "interval_s", p->interval_s, R_GT0, &c->decision_interval_s,
 		    res) < 0 ||
 	    get_num(L, as, "actuation_delay_s", 0, R_GE0, &c->actuation_delay_s, res) < 0 ||
-	    params_fill(L, p->params, p->nparams, as, NULL, NULL, res) < 0)
+	    params_fill(L, p->params, p->nparams, params_at, NULL, NULL, res) < 0)
 		return -1;
 	at_pop(L, at);
 	return 0;
@@ -2241,6 +2336,9 @@ void config_free(struct config *c)
 	}
 	free(c->sources);
 	free(c->functions);
+	plugin_close(c->plugin);   /* after the params its table describes */
+	free(c->plugin_path);
+	free(c->plugin_symbol);
 	free(c->path);
 	free(c->experiment);
 	free(c->rng_type);

@@ -24,6 +24,7 @@
 
 struct dist;
 struct err;
+struct plugin;
 struct policy;
 struct workload;
 
@@ -98,6 +99,8 @@ struct config {
 	struct cfg_function *functions;
 	int nfunctions;
 	const struct policy *policy;
+	struct plugin *plugin;      /* the shared object it came from, or NULL */
+	char *plugin_path, *plugin_symbol;
 	double decision_interval_s;
 	double actuation_delay_s;
 	double scrape_interval_s;
