@@ -3,6 +3,9 @@
  *
  *   spate run CONFIG.json [--db PATH] [--seed N] [--set path=value ...] [--quiet]
  *   spate check CONFIG.json [--set path=value ...]
+ *   spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]
+ *                [--baseline POLICY] [--format table|csv|markdown|latex]
+ *                [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]
  *   spate policies | spate workloads | spate version
  *
  * This is the only place that reads the wall clock (progress bar, wall_s,
@@ -25,6 +28,7 @@
 #include "param.h"
 #include "policy.h"
 #include "rec.h"
+#include "report.h"
 #include "workload.h"
 
 #ifndef SPATE_VERSION
@@ -51,6 +55,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: spate run CONFIG.json [--db PATH] [--seed N] [--set path=value ...] [--quiet]\n"
 		"       spate check CONFIG.json [--set path=value ...]\n"
+		"       spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]\n"
+		"                    [--baseline POLICY] [--format table|csv|markdown|latex]\n"
+		"                    [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]\n"
 		"       spate policies\n"
 		"       spate workloads\n"
 		"       spate version\n");
@@ -227,6 +234,70 @@ static int cmd_check(int argc, char **argv, struct err *e)
 	return rc;
 }
 
+static int cmd_report(int argc, char **argv, struct err *e)
+{
+	struct report_opts o = { .notes = stderr };
+	const char *db = NULL;
+	char **by = NULL, **metrics = NULL;
+	int rc = -1;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		int has = i + 1 < argc;
+		if (a[0] != '-') {
+			if (db) {
+				err_set(e, ERR_INPUT, "unexpected argument '%s'", a);
+				goto out;
+			}
+			db = a;
+			continue;
+		}
+		if (!has) {
+			err_set(e, ERR_INPUT, "%s needs a value", a);
+			goto out;
+		}
+		const char *v = argv[++i];
+		if (!strcmp(a, "--by")) {
+			free(by);
+			if (report_parse_list("--by", v, &by, &o.nby, e) != 0)
+				goto out;
+			o.by = (const char *const *)by;
+		} else if (!strcmp(a, "--metrics")) {
+			free(metrics);
+			if (report_parse_list("--metrics", v, &metrics, &o.nmetrics, e) != 0)
+				goto out;
+			o.metrics = (const char *const *)metrics;
+		} else if (!strcmp(a, "--baseline")) {
+			o.baseline = v;
+		} else if (!strcmp(a, "--format")) {
+			if (report_parse_format(v, &o.format, e) != 0)
+				goto out;
+		} else if (!strcmp(a, "--scope")) {
+			o.scope = v;
+		} else if (!strcmp(a, "--experiment")) {
+			o.where_experiment = v;
+		} else if (!strcmp(a, "--confidence")) {
+			char *end;
+			o.confidence = strtod(v, &end);
+			if (!*v || *end || !(o.confidence > 0 && o.confidence < 1)) {
+				err_set(e, ERR_INPUT, "--confidence: not in (0, 1): '%s'", v);
+				goto out;
+			}
+		} else {
+			err_set(e, ERR_INPUT, "unknown option '%s'", a);
+			goto out;
+		}
+	}
+	if (!db) {
+		err_set(e, ERR_INPUT, "missing DB");
+		goto out;
+	}
+	rc = report_write(db, &o, stdout, e) == 0 ? 0 : -1;
+out:
+	free(by);
+	free(metrics);
+	return rc;
+}
+
 static void cmd_policies(void)
 {
 	const struct policy *p;
@@ -261,6 +332,8 @@ int main(int argc, char **argv)
 		rc = cmd_run(argc, argv, &e);
 	} else if (!strcmp(cmd, "check")) {
 		rc = cmd_check(argc, argv, &e);
+	} else if (!strcmp(cmd, "report")) {
+		rc = cmd_report(argc, argv, &e);
 	} else if (!strcmp(cmd, "policies")) {
 		cmd_policies();
 		rc = 0;
