@@ -27,8 +27,8 @@
 #include "model.h"
 #include "param.h"
 #include "policy.h"
-#include "rec.h"
 #include "report.h"
+#include "runner.h"
 #include "workload.h"
 
 #ifndef SPATE_VERSION
@@ -160,7 +160,6 @@ static int cmd_run(int argc, char **argv, struct err *e)
 	int nsets = 0, quiet = 0, rc = -1;
 	struct config *c = NULL;
 	struct model *m = NULL;
-	struct rec *rec = NULL;
 	char dbbuf[4096];
 	if (parse_common(argc, argv, &cfgpath, &sets, &nsets, &db, &quiet, e))
 		goto out;
@@ -170,49 +169,23 @@ static int cmd_run(int argc, char **argv, struct err *e)
 		snprintf(dbbuf, sizeof dbbuf, "results/%s.db", c->experiment);
 		db = dbbuf;
 	}
-	if (!(m = model_new(c, e)))
-		goto out;
-	if (!(rec = rec_open(db, e)))
-		goto out;
-	char started[32];
-	time_t now = time(NULL);
-	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	struct rec_run info = {
-		.experiment = c->experiment,
-		.policy = c->policy->name,
-		.seed = c->seed,
-		.replication = c->replication,
-		.config_json = c->resolved_json,
-		.config_hash = c->hash,
-		.spate_version = SPATE_VERSION,
-		.started_at = started,
-	};
-	int64_t run_id = 0;
-	if (rec_run_begin(rec, &info, &run_id, e) != 0)
-		goto out;
 	signal(SIGINT, on_sigint);
 	struct progress pr = { .start = wall(), .quiet = quiet };
 	pr.last = pr.start;
-	int st = model_run(m, rec, run_id, on_progress, &pr, e);
-	double wall_s = wall() - pr.start;
+	struct runner_opts o = { .db = db, .progress = on_progress,
+				 .progress_ctx = &pr };
+	struct runner_result res;
+	int st = runner_run(c, &o, &res, &m, e);
 	if (pr.shown)
 		fputc('\n', stderr);
-	if (st < 0) {
-		rec_run_abort(rec);
+	if (st < 0)
 		goto out;
-	}
-	const char *status = st == 1 ? "interrupted" : "done";
-	if (model_record(m, rec, run_id, e) != 0 ||
-	    rec_run_end(rec, run_id, wall_s, model_events(m), status, e) != 0) {
-		rec_run_abort(rec);
-		goto out;
-	}
 	if (!quiet)
-		print_summary(c, m, wall_s);
-	fprintf(stderr, "run %lld %s: %s\n", (long long)run_id, status, db);
-	rc = st == 1 ? 130 : 0;
+		print_summary(c, m, res.wall_s);
+	fprintf(stderr, "run %lld %s: %s\n", (long long)res.run_id,
+		res.interrupted ? "interrupted" : "done", db);
+	rc = res.interrupted ? 130 : 0;
 out:
-	rec_close(rec);
 	model_free(m);
 	config_free(c);
 	free(sets);
