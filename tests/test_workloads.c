@@ -140,12 +140,13 @@ static void test_registry(void)
 	size_t n = 0;
 	while (workload_at(n))
 		n++;
-	T_EQ_INT(n, 3);
-	for (size_t i = 0; i < 3; i++) {
+	T_TRUE(n >= 14, "%zu workloads registered", n);
+	for (size_t i = 0; i < n; i++) {
 		const struct workload *w = workload_at(i);
 		CU_ASSERT_FATAL(w != NULL);
-		CU_ASSERT_STRING_EQUAL(w->name, names[i]);
-		CU_ASSERT_PTR_EQUAL(workload_find(names[i]), w);
+		if (i < 3)
+			CU_ASSERT_STRING_EQUAL(w->name, names[i]);
+		CU_ASSERT_PTR_EQUAL(workload_find(w->name), w);
 		T_TRUE(w->help && strlen(w->help) > 20, "%s has no help", w->name);
 		T_TRUE(w->open && w->next && w->close, "%s lacks a function", w->name);
 		T_TRUE(w->nparams > 0 && w->params, "%s has no params", w->name);
@@ -164,7 +165,7 @@ static void test_registry(void)
 				       "%s.%s twice", w->name, d->name);
 		}
 	}
-	CU_ASSERT_PTR_NULL(workload_at(3));
+	CU_ASSERT_PTR_NULL(workload_at(n));
 	CU_ASSERT_PTR_NULL(workload_find("nope"));
 	CU_ASSERT_PTR_NULL(workload_find("Poisson"));
 	CU_ASSERT_PTR_NULL(workload_find(NULL));

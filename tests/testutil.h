@@ -84,6 +84,8 @@ int test_hpa_register(void);
 int test_keda_kafka_register(void);
 int test_lambda_register(void);
 int test_contract_register(void);
+int test_generators_register(void);
+int test_readers_register(void);
 int test_report_register(void);
 int test_plugin_register(void);
 int test_lookahead_register(void);

@@ -14,11 +14,33 @@
 extern const struct workload workload_poisson;
 extern const struct workload workload_spate_csv;
 extern const struct workload workload_azure_llm;
+extern const struct workload workload_mmpp;
+extern const struct workload workload_onoff;
+extern const struct workload workload_diurnal;
+extern const struct workload workload_step;
+extern const struct workload workload_spike;
+extern const struct workload workload_periodic;
+extern const struct workload workload_kcat;
+extern const struct workload workload_kafka_dump;
+extern const struct workload workload_azure_fn2019;
+extern const struct workload workload_azure_fn2021;
+extern const struct workload workload_huawei2023;
 
 static const struct workload *const workloads[] = {
 	&workload_poisson,
 	&workload_spate_csv,
 	&workload_azure_llm,
+	&workload_mmpp,
+	&workload_onoff,
+	&workload_diurnal,
+	&workload_step,
+	&workload_spike,
+	&workload_periodic,
+	&workload_kcat,
+	&workload_kafka_dump,
+	&workload_azure_fn2019,
+	&workload_azure_fn2021,
+	&workload_huawei2023,
 };
 
 const struct workload *workload_at(size_t i)
