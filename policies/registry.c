@@ -19,6 +19,7 @@ extern const struct policy policy_keda_kafka;
 extern const struct policy policy_lambda;
 extern const struct policy policy_hybrid_histogram;
 extern const struct policy policy_oracle;
+extern const struct policy policy_latency_slo;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -31,6 +32,7 @@ static const struct policy *const registry[] = {
 	&policy_lambda,
 	&policy_hybrid_histogram,
 	&policy_oracle,
+	&policy_latency_slo,
 };
 
 const struct policy *policy_at(size_t i)
