@@ -20,6 +20,7 @@ extern const struct policy policy_lambda;
 extern const struct policy policy_hybrid_histogram;
 extern const struct policy policy_oracle;
 extern const struct policy policy_latency_slo;
+extern const struct policy policy_predictive;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -33,6 +34,7 @@ static const struct policy *const registry[] = {
 	&policy_hybrid_histogram,
 	&policy_oracle,
 	&policy_latency_slo,
+	&policy_predictive,
 };
 
 const struct policy *policy_at(size_t i)
