@@ -6,6 +6,9 @@
  *   spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]
  *                [--baseline POLICY] [--format table|csv|markdown|latex]
  *                [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]
+ *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
+ *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
+ *               [--topic T] --out OUT.csv
  *   spate policies | spate workloads | spate version
  *
  * This is the only place that reads the wall clock (progress bar, wall_s,
@@ -29,6 +32,7 @@
 #include "policy.h"
 #include "report.h"
 #include "runner.h"
+#include "tracetool.h"
 #include "workload.h"
 
 #ifndef SPATE_VERSION
@@ -58,6 +62,9 @@ static void usage(FILE *out)
 		"       spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]\n"
 		"                    [--baseline POLICY] [--format table|csv|markdown|latex]\n"
 		"                    [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]\n"
+		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
+		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
+		"                   [--topic T] --out OUT.csv\n"
 		"       spate policies\n"
 		"       spate workloads\n"
 		"       spate version\n");
@@ -271,6 +278,15 @@ out:
 	return rc;
 }
 
+static int cmd_trace(int argc, char **argv, struct err *e)
+{
+	if (argc < 3) {
+		tracetool_usage(stderr);
+		return err_set(e, ERR_INPUT, "trace: missing stats or convert");
+	}
+	return tracetool_cli(argc - 2, argv + 2, stdout, e);
+}
+
 static void cmd_policies(void)
 {
 	const struct policy *p;
@@ -307,6 +323,8 @@ int main(int argc, char **argv)
 		rc = cmd_check(argc, argv, &e);
 	} else if (!strcmp(cmd, "report")) {
 		rc = cmd_report(argc, argv, &e);
+	} else if (!strcmp(cmd, "trace")) {
+		rc = cmd_trace(argc, argv, &e);
 	} else if (!strcmp(cmd, "policies")) {
 		cmd_policies();
 		rc = 0;
