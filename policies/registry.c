@@ -21,6 +21,7 @@ extern const struct policy policy_hybrid_histogram;
 extern const struct policy policy_oracle;
 extern const struct policy policy_latency_slo;
 extern const struct policy policy_predictive;
+extern const struct policy policy_dhalion;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -35,6 +36,7 @@ static const struct policy *const registry[] = {
 	&policy_oracle,
 	&policy_latency_slo,
 	&policy_predictive,
+	&policy_dhalion,
 };
 
 const struct policy *policy_at(size_t i)
