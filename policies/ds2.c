@@ -22,7 +22,9 @@
  *      function grows, or some function shrinks by more than one); the whole
  *      configuration is then applied and both counters restart.
  * Mapping to spate: an instance is a slot (replicas x concurrency); useful
- * time is MON_BUSY_TIME, records in MON_COMPLETIONS, records out MON_OUTPUTS,
+ * time is MON_USEFUL_TIME (slots serving, not those held while outputs wait
+ * for room downstream: DS2's "window minus time waiting for buffers"),
+ * records in MON_COMPLETIONS, records out MON_OUTPUTS,
  * all as deltas over the epoch; the optimal slots become
  * ceil(slots / concurrency) replicas, and the significance test compares
  * replicas (what is reconfigured), each proposal first clamped to [min, max]
@@ -292,7 +294,7 @@ static void estimate(struct ds2 *s, const struct scale_view *v, int i,
 	struct est *x = &s->est[i];
 	const struct mon *m = v->mon;
 	x->input += mon_rate(m, i, MON_SOURCE_APPENDS, window);
-	double busy = mon_delta(m, i, MON_BUSY_TIME, window);
+	double busy = mon_delta(m, i, MON_USEFUL_TIME, window);
 	double done = mon_delta(m, i, MON_COMPLETIONS, window);
 	double outs = mon_delta(m, i, MON_OUTPUTS, window);
 	x->measured = busy > 0 && done > 0;

@@ -135,6 +135,7 @@ struct fn {
 	double a_pending, a_ready, a_draining, a_idle, a_busy, a_queue;
 	double a_backpressure;  /* time with a sender blocked on this fn */
 	double a_busy_ready;
+	double a_useful;        /* busy slots not merely held (DS2) */
 	/* counters */
 	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals, outputs;
 	uint64_t started, waited;   /* recorded jobs: service starts, of which
@@ -304,6 +305,7 @@ static void fn_account(struct model *m, struct fn *f)
 	f->a_idle += (f->n_ready + f->n_draining - f->n_busy_rep) * dt;
 	f->a_busy += (double)f->busy_slots * dt;
 	f->a_busy_ready += (double)f->busy_ready * dt;
+	f->a_useful += (double)(f->busy_slots - f->holding) * dt;
 	f->a_queue += (double)f->queue.len * dt;
 	if (f->blocked.len || f->nwaiting)
 		f->a_backpressure += dt;
@@ -879,8 +881,10 @@ static void msg_finish(struct model *m, uint32_t i)
 	struct fn *f = &m->fn[ms->fn];
 	uint32_t j = ms->job;
 	int entry = ms->entry;
-	if (ms->held)
+	if (ms->held) {
+		fn_account(m, f);
 		f->holding--;
+	}
 	rep_release_slot(m, f, (int)ms->replica);
 	pool_put(&m->msgs, i);
 	if (entry)
@@ -932,6 +936,7 @@ static void on_done(struct model *m, uint32_t i)
 	if (ms->blocked == 0) {
 		msg_finish(m, i);
 	} else {
+		fn_account(m, f);
 		ms->held = 1;
 		f->holding++;
 	}
@@ -1242,6 +1247,7 @@ static void on_scrape(struct model *m)
 		v[MON_OUTPUTS] = (double)f->outputs;
 		v[MON_BACKPRESSURE_TIME] = f->a_backpressure;
 		v[MON_THROTTLES] = (double)f->throttles;
+		v[MON_USEFUL_TIME] = f->a_useful;
 		v[MON_QUEUE] = (double)f->queue.len;
 		v[MON_INFLIGHT] = (double)f->busy_slots;
 		v[MON_READY] = f->n_ready;

@@ -47,6 +47,7 @@ static const char *const metric_names[MON_NMETRICS] = {
 	[MON_OUTPUTS] = "outputs",
 	[MON_BACKPRESSURE_TIME] = "backpressure_time",
 	[MON_THROTTLES] = "throttles",
+	[MON_USEFUL_TIME] = "useful_time",
 	[MON_QUEUE] = "queue",             [MON_INFLIGHT] = "inflight",
 	[MON_READY] = "ready",             [MON_PENDING] = "pending",
 	[MON_DRAINING] = "draining",       [MON_LAG] = "lag",

@@ -41,6 +41,9 @@ enum mon_metric {
 				  slot or a partition) was blocked waiting for
 				  room in its queue (Dhalion's backpressure) */
 	MON_THROTTLES,     /* requests refused by a platform limit (HTTP 429) */
+	MON_USEFUL_TIME,   /* integral of slots actually serving (slot-seconds):
+			      busy time minus slots held only because outputs
+			      wait for room downstream (DS2's useful time) */
 	/* gauges, instantaneous at the scrape */
 	MON_QUEUE,         /* messages waiting */
 	MON_INFLIGHT,      /* busy slots */

@@ -111,7 +111,7 @@ static void push(struct cx *c, double t, double rate, double backlog,
 		a[MON_SOURCE_APPENDS] += i == 0 ? rate * 15 : 0;
 		a[MON_COMPLETIONS] += fmin(rate, c->fv[i].ready) * 15;
 		a[MON_BUSY_TIME] += fmin(rate, c->fv[i].ready) * 15 * 0.9;
-		a[MON_READY_BUSY_TIME] = a[MON_BUSY_TIME];
+		a[MON_READY_BUSY_TIME] = a[MON_USEFUL_TIME] = a[MON_BUSY_TIME];
 		a[MON_READY_TIME] += c->fv[i].ready * 15;
 		a[MON_QUEUE_TIME] += backlog * 15;
 		a[MON_LATENCY_SUM] += fmin(rate, c->fv[i].ready) * 15 *

@@ -96,6 +96,7 @@ static void fx_feed(struct fx *f, double t)
 	while (f->t + SCRAPE <= t + 1e-9) {
 		for (int i = 0; i < f->n; i++) {
 			f->c[i][MON_BUSY_TIME] += f->r[i].busy * SCRAPE;
+			f->c[i][MON_USEFUL_TIME] += f->r[i].busy * SCRAPE;
 			f->c[i][MON_COMPLETIONS] += f->r[i].done * SCRAPE;
 			f->c[i][MON_OUTPUTS] += f->r[i].outs * SCRAPE;
 			f->c[i][MON_ARRIVALS] += f->r[i].arrivals * SCRAPE;
