@@ -76,7 +76,7 @@ demo: deps
 
 # --- set-up ----------------------------------------------------------------
 DEBS := build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 \
-	libcjson-dev libcunit1-dev zlib1g-dev gnuplot-nox
+	libcjson-dev libcunit1-dev zlib1g-dev gnuplot-nox python3
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -22,6 +22,7 @@ extern const struct policy policy_oracle;
 extern const struct policy policy_latency_slo;
 extern const struct policy policy_predictive;
 extern const struct policy policy_dhalion;
+extern const struct policy policy_external;
 
 static const struct policy *const registry[] = {
 	&policy_static,
@@ -37,6 +38,7 @@ static const struct policy *const registry[] = {
 	&policy_latency_slo,
 	&policy_predictive,
 	&policy_dhalion,
+	&policy_external,
 };
 
 const struct policy *policy_at(size_t i)
