@@ -6,6 +6,8 @@
  *   spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]
  *                [--baseline POLICY] [--format table|csv|markdown|latex]
  *                [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]
+ *   spate sweep SWEEP.json [--db PATH] [-j N] [--resume] [--quiet]
+ *   spate merge A.db B.db ... --out ALL.db
  *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
  *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
  *               [--topic T] --out OUT.csv
@@ -32,6 +34,7 @@
 #include "policy.h"
 #include "report.h"
 #include "runner.h"
+#include "sweep.h"
 #include "tracetool.h"
 #include "workload.h"
 
@@ -62,6 +65,8 @@ static void usage(FILE *out)
 		"       spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]\n"
 		"                    [--baseline POLICY] [--format table|csv|markdown|latex]\n"
 		"                    [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]\n"
+		"       spate sweep SWEEP.json [--db PATH] [-j N] [--resume] [--quiet]\n"
+		"       spate merge A.db B.db ... --out ALL.db\n"
 		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"                   [--topic T] --out OUT.csv\n"
@@ -278,6 +283,111 @@ out:
 	return rc;
 }
 
+/* "-j N", "-jN", "--jobs N" */
+static int parse_jobs(const char *v, int *jobs, struct err *e)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > 4096)
+		return err_set(e, ERR_INPUT, "-j: not an integer in [1, 4096]: '%s'", v);
+	*jobs = (int)n;
+	return 0;
+}
+
+static int cmd_sweep(int argc, char **argv, struct err *e)
+{
+	struct sweep_stats st;
+	struct sweep_opts o = { .jobs = 1, .interrupted = &interrupted,
+				.stats = &st };
+	char dbbuf[4096];
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--db") || !strcmp(a, "-j") || !strcmp(a, "--jobs")) {
+			if (i + 1 >= argc)
+				return err_set(e, ERR_INPUT, "%s needs a value", a);
+			const char *v = argv[++i];
+			if (!strcmp(a, "--db"))
+				o.db = v;
+			else if (parse_jobs(v, &o.jobs, e) != 0)
+				return -1;
+		} else if (!strncmp(a, "-j", 2) && a[2]) {
+			if (parse_jobs(a + 2, &o.jobs, e) != 0)
+				return -1;
+		} else if (!strcmp(a, "--resume")) {
+			o.resume = 1;
+		} else if (!strcmp(a, "--quiet")) {
+			o.quiet = 1;
+		} else if (a[0] == '-') {
+			return err_set(e, ERR_INPUT, "unknown option '%s'", a);
+		} else if (!o.path) {
+			o.path = a;
+		} else {
+			return err_set(e, ERR_INPUT, "unexpected argument '%s'", a);
+		}
+	}
+	if (!o.path)
+		return err_set(e, ERR_INPUT, "missing SWEEP.json");
+	if (!o.db) {
+		/* like `spate run`: results/NAME.db, NAME the sweep file's */
+		const char *b = strrchr(o.path, '/');
+		b = b ? b + 1 : o.path;
+		size_t n = strlen(b);
+		if (n > 5 && !strcmp(b + n - 5, ".json"))
+			n -= 5;
+		snprintf(dbbuf, sizeof dbbuf, "results/%.*s.db", (int)n, b);
+		o.db = dbbuf;
+	}
+	signal(SIGINT, on_sigint);
+	int rc = sweep_run(&o, e);
+	if (rc == 1) {
+		fprintf(stderr, "spate: sweep interrupted: %zu of %zu runs are in %s;"
+			" rerun with --resume to run the rest\n",
+			st.skipped + st.recovered + st.done, st.total, o.db);
+		return 130;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int cmd_merge(int argc, char **argv, struct err *e)
+{
+	const char *out = NULL;
+	const char **in = calloc((size_t)argc, sizeof *in);
+	int n = 0, rc = -1;
+	if (!in)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--out")) {
+			if (i + 1 >= argc) {
+				err_set(e, ERR_INPUT, "--out needs a value");
+				goto out;
+			}
+			out = argv[++i];
+		} else if (a[0] == '-') {
+			err_set(e, ERR_INPUT, "unknown option '%s'", a);
+			goto out;
+		} else {
+			in[n++] = a;
+		}
+	}
+	if (!out) {
+		err_set(e, ERR_INPUT, "missing --out ALL.db");
+		goto out;
+	}
+	if (n == 0) {
+		err_set(e, ERR_INPUT, "no input databases");
+		goto out;
+	}
+	struct sweep_merge_counts mc;
+	rc = sweep_merge(in, n, out, &mc, e);
+	if (rc == 0)
+		fprintf(stderr, "%s: %zu runs copied, %zu already there\n", out,
+			mc.copied, mc.skipped);
+out:
+	free(in);
+	return rc;
+}
+
 static int cmd_trace(int argc, char **argv, struct err *e)
 {
 	if (argc < 3) {
@@ -323,6 +433,10 @@ int main(int argc, char **argv)
 		rc = cmd_check(argc, argv, &e);
 	} else if (!strcmp(cmd, "report")) {
 		rc = cmd_report(argc, argv, &e);
+	} else if (!strcmp(cmd, "sweep")) {
+		rc = cmd_sweep(argc, argv, &e);
+	} else if (!strcmp(cmd, "merge")) {
+		rc = cmd_merge(argc, argv, &e);
 	} else if (!strcmp(cmd, "trace")) {
 		rc = cmd_trace(argc, argv, &e);
 	} else if (!strcmp(cmd, "policies")) {

@@ -85,6 +85,7 @@ static int (*const suites[])(void) = {
 	test_report_register, test_readers_register, test_generators_register,
 	test_latency_slo_register, test_predictive_register, test_tracetool_register,
 	test_dhalion_register, test_ds2_dhalion_register, test_external_register,
+	test_sweep_register,
 	test_erlang_c_register, test_openfaas_register,
 	test_monitor_register, test_arrivals_register, test_autoscaler_register,
 	test_model_register,   test_regress_register,

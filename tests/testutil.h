@@ -84,6 +84,7 @@ int test_hpa_register(void);
 int test_keda_kafka_register(void);
 int test_lambda_register(void);
 int test_contract_register(void);
+int test_sweep_register(void);
 int test_external_register(void);
 int test_ds2_dhalion_register(void);
 int test_dhalion_register(void);
