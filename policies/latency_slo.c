@@ -69,7 +69,90 @@
  *    replica leaves at once), so a scale-up is sized at lambda_up =
  *    lambda_hat, the rate when the new replicas are ready, and the count
  *    kept at lambda_down = max(lambda_now, lambda_hat): n_up = size(lambda_up)
- *    <= n_need = size(lambda_down).
+ *    <= n_need = size(lambda_down) (until rule 3b adds a backlog's drain).
+ *
+ * 3a. Change point. A step is not a trend: the window mean needs window_s
+ *    to take it in, and a line fitted through it turns significant only
+ *    after several points, then overshoots, carrying the step's rise past
+ *    it (measured: 30 s late on a 5 -> 20/s step, forecasting 28/s). So each
+ *    new record's interval (count N over dt) is first tested against what
+ *    the earlier points predict, rate r: a line through the earlier points
+ *    of the trend window (weighted least squares, gsl_fit_wlinear, each
+ *    point's variance the Poisson r_mean/dt_i, so yerr^2 from
+ *    gsl_fit_linear_est is the variance of r under no change, a ramp
+ *    included) when there are 3 of them, else their mean over window_s (T
+ *    seconds: variance r/T). The count is Poisson(r dt) under no change;
+ *    its skew makes a plain (N - r dt)/sqrt(r dt) fire 3-20 times more often
+ *    than its normal tail says at 15-150 counts per interval, so the test
+ *    is on Anscombe's variance-stabilized scale: 2 sqrt(N + 3/8) has
+ *    variance 1 for Poisson counts, about D = ca2 for a renewal process's
+ *    (D = max(ca2, 1) keeps at least the Poisson variance: smoother
+ *    arrivals get a conservative test), and the reference adds its relative
+ *    variance rel = dt^2 var(r) / (r dt) (dt/T for the mean):
+ *      z = 2 (sqrt(N + 3/8) - sqrt(r dt + 3/8)) / sqrt(D (1 + rel)).
+ *    z > change_z (one-sided: a fall is served by rule 5) marks a change
+ *    point t_cp at the interval's start, and the points before it are
+ *    dropped: lambda_now is the mean since t_cp (until t_cp leaves
+ *    window_s), the forecast's fit uses the points after it (until it
+ *    leaves trend_window_s), and later tests predict from post-change
+ *    points. A step 5 -> 20/s after 120 s at 5/s, 15-s scrapes: r dt = 75,
+ *    N = 300, rel = 0.714 (the line's leverage one interval past 7
+ *    points): z = 2 (17.33 - 8.68) / 1.31 = 13, found at the first scrape
+ *    after the step, where the 60-s mean says 8.75/s. Under no change a
+ *    round passes with about the probability 1 - Q(change_z) (Q the normal
+ *    upper tail; simulated at 0.2 to 10/s with 15-s intervals, z > 4 came
+ *    0.03 to 0.6 times as often as Q(4) = 3.2e-5: one false alarm per 5+
+ *    days of 15-s rounds per function). With trend_window_s = 0 (no
+ *    forecast) there is no test either.
+ *
+ * 3b. Backlog. The M/G/c size is a steady state: it assumes the queue is in
+ *    its stationary regime and ignores what has piled up. After a step, a
+ *    backlog B0 waits (the queue gauge; for an entry function the records
+ *    not yet dispatched too, i.e. lag - in flight, since spate commits an
+ *    offset only when the invocation ends, so the lag also counts the
+ *    queued and the running ones; at zero replicas the held requests,
+ *    reported at once), and a steady size drains it only at its spare rate
+ *    c mu - lambda, every later arrival waiting behind it (measured on a
+ *    5 -> 20/s step with a 10-s cold start: ~270 messages queued at the
+ *    second stage, 10-13% of requests over a 2-s SLO against 2.4% in the
+ *    steady state). B0 is projected to when a
+ *    replica started now serves, a cold start tau later: arrivals at the
+ *    mean of lambda_now and lambda_hat, served by the ready slots all along
+ *    and by the pending ones (started within the last tau, so ready halfway
+ *    on average) half of it:
+ *      B_tau = max(0, B0 + tau ((lambda_now + lambda_hat)/2
+ *                               - mu conc (ready + pending/2))).
+ *    The part of it that a stationary queue at the steady size n_ss =
+ *    size(lambda_hat) explains is not backlog: in M/M/c P(Q >= k) =
+ *    C rho^k; stretched by g like the wait of rule 2 (P(Q >= k) ~
+ *    C rho^(k/g), the same tail in queue units), its (1 - alpha)-quantile is
+ *      Q_alpha = g ln(C/alpha) / ln(1/rho)   (0 when C <= alpha),
+ *    alpha = Q(change_z), the evidence the change point asks for, and
+ *    B_ex = max(0, B_tau - Q_alpha). Serving lambda_hat while draining B_ex
+ *    within T_D needs the net rate c mu - lambda_hat >= B_ex / T_D:
+ *      n_drain = ceil((lambda_hat + B_ex / T_D) / (mu conc)),
+ *      n_up = max(n_ss, n_drain):
+ *    the spare capacity of the steady size drains first, so a small backlog
+ *    adds nothing. T_D ties the drain to the latency budget: T_D =
+ *    drain_budgets x b_i (but at least 1/mu: no number of slots drains a
+ *    backlog faster than a service time, so never more slots than
+ *    messages). With the default 1, the backlog found when the new replicas
+ *    are ready is gone within the function's own share: a request arriving
+ *    then waits at most B_ex/(c mu) < T_D behind it, later ones less and
+ *    less, so within a share every request meets its share again (fluid
+ *    approximation), and the backlogged ones, which have waited out the
+ *    cold start, miss by at most a share more than that: the least a start
+ *    allows within the budget. The cost is n_drain - n_ss replicas for
+ *    about a cold start plus a round. Rule 4's gain adds the head-of-line
+ *    wait they save, B_ex/(n conc mu) - B_ex/(n_up conc mu). Rule 5
+ *    records only the rate-driven size n_need, and the replicas added for a
+ *    drain leave as soon as the backlog is gone: a drained queue is a
+ *    measurement, not rate noise, so neither scale_down_delay_s nor
+ *    scale_down_step applies to them; the count kept is n_keep =
+ *    max(n_need, n_up). Under stationary load B_tau is 0 (with tau > 0 the
+ *    ready slots outpace lambda) or below Q_alpha but with probability
+ *    ~alpha, so the steady sizes do not change (measured: the same replica
+ *    counts after the warm-up as without this rule).
  *
  * 4. Cost of scaling. A step from n to n_up is paid at once (each new
  *    replica is billed through its cold start before it serves; the action
@@ -120,8 +203,10 @@
  *
  * Invariants: every value a decision reports is finite or +infinity, never
  * NaN; decide never fails. State per function: parameters, the last measured
- * service time, the arrival history (about trend_window_s / interval
- * entries) and the need history (about scale_down_delay_s / interval).
+ * service time, the arrival history (about max(trend_window_s, window_s +
+ * scrape interval) / interval entries), the latest change point, the
+ * replicas added for drains, and the need history (about
+ * scale_down_delay_s / interval).
  * Access pattern: a handful of functions, one round every interval_s; each
  * size costs O(log n) Erlang C evaluations of O(n x concurrency).
  */
@@ -145,9 +230,11 @@ enum {
 	P_WINDOW,
 	P_TREND_WINDOW,
 	P_TREND_Z,
+	P_CHANGE_Z,
 	P_CS2,
 	P_CA2,
 	P_SCALE_COST,
+	P_DRAIN,
 	P_DOWN_DELAY,
 	P_DOWN_STEP,
 	P_IDLE,
@@ -185,6 +272,15 @@ static const struct param_def slo_params[P_N] = {
 		.help = "the fitted slope is used only when at least this many "
 			"standard errors from 0",
 	},
+	[P_CHANGE_Z] = {
+		.name = "change_z", .type = PARAM_NUM, .def = 4,
+		.min = 1, .max = 100,
+		.help = "z-score (Poisson count variance) above which the latest "
+			"scrape interval's rate is a change point replacing the "
+			"window mean and the trend; also the backlog test's level "
+			"(a queue above the stationary queue's 1 - Q(change_z) "
+			"quantile is a backlog)",
+	},
 	[P_CS2] = {
 		.name = "cs2", .type = PARAM_NUM, .def = 1,
 		.min = 0, .max = 20,
@@ -204,6 +300,13 @@ static const struct param_def slo_params[P_N] = {
 		.help = "latency (s) one scale action costs the requests it catches "
 			"(e.g. a consumer-group rebalance); a scale-up is taken "
 			"only if it lowers the predicted percentile by more",
+	},
+	[P_DRAIN] = {
+		.name = "drain_budgets", .type = PARAM_NUM, .def = 1,
+		.min = 0, .max = 1e6,
+		.help = "a backlog (queue + undispatched lag, projected one cold "
+			"start ahead) is sized to drain within this many of the "
+			"function's latency shares; 0: no backlog term",
 	},
 	[P_DOWN_DELAY] = {
 		.name = "scale_down_delay_s", .type = PARAM_NUM, .def = 60,
@@ -242,11 +345,15 @@ struct lmodel {
 };
 
 struct slo_fn {
-	double slo, p, window, trend_window, trend_z, cs2, ca2, scale_cost;
-	double down_delay, idle;
+	double slo, p, window, trend_window, trend_z, change_z, cs2, ca2;
+	double scale_cost, drain, down_delay, idle;
 	int down_step;
+	double alpha;           /* Q(change_z): the backlog test's level */
 	double st;              /* last measured mean service time; 0: none */
 	struct tseries offered; /* (scrape time, cumulative offered arrivals) */
+	double cp_t;            /* the latest change point; NAN: none in use */
+	double tested_t;        /* time of the last record tested for one */
+	long drain_n;           /* replicas added for drains, not yet removed */
 	struct tseries needs;   /* (round time, n_need) */
 	double first_t;         /* time of the first round; NAN before */
 	double needs_since;     /* time of the first need record; NAN before */
@@ -256,10 +363,14 @@ struct slo_fn {
 	double share;
 	double lam_now, lam_hat, slope;
 	int trend;              /* the slope is significant */
+	double jump_z;          /* z of the latest interval (rule 3a) */
+	double backlog0;        /* B0: queued + undispatched, now */
+	double backlog;         /* B_ex: projected backlog beyond Q_alpha */
 	struct lmodel down;     /* at lambda_down, for the cap */
 	int ok;                 /* metrics were there */
 	int have;               /* the model is usable (mu known) */
-	long need, need_up;     /* sizes at lambda_down and lambda_up */
+	long need, need_up;     /* sizes at lambda_down and lambda_up (+ drain) */
+	long need_ss;           /* steady-state size at lambda_up */
 	int desired;            /* -1: keep */
 	int cap_n, cut;         /* count under the cluster cap, replicas cut */
 };
@@ -371,26 +482,32 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 			.slo = p[P_SLO].num, .p = p[P_PERCENTILE].num,
 			.window = p[P_WINDOW].num,
 			.trend_window = p[P_TREND_WINDOW].num,
-			.trend_z = p[P_TREND_Z].num, .cs2 = p[P_CS2].num,
+			.trend_z = p[P_TREND_Z].num,
+			.change_z = p[P_CHANGE_Z].num, .cs2 = p[P_CS2].num,
 			.ca2 = p[P_CA2].num, .scale_cost = p[P_SCALE_COST].num,
+			.drain = p[P_DRAIN].num,
 			.down_delay = p[P_DOWN_DELAY].num,
 			.down_step = (int)p[P_DOWN_STEP].num,
 			.idle = p[P_IDLE].num, .first_t = NAN,
-			.needs_since = NAN, .desired = -1,
+			.needs_since = NAN, .cp_t = NAN, .tested_t = -INFINITY,
+			.desired = -1,
 		};
 		if (!(h->slo > 0) || !(h->p >= 0.5 && h->p < 1) ||
 		    !(h->window > 0) || !(h->trend_window >= 0) ||
-		    !(h->trend_z >= 0) || !(h->cs2 >= 0 && h->cs2 <= 20) ||
+		    !(h->trend_z >= 0) || !(h->change_z >= 1) ||
+		    !(h->cs2 >= 0 && h->cs2 <= 20) ||
 		    !(h->ca2 >= 0) || !(h->scale_cost >= 0) ||
+		    !(h->drain >= 0) ||
 		    !(h->down_delay >= 0) || h->down_step < 1 || !(h->idle >= 0)) {
 			err_set(e, ERR_INPUT, "latency-slo: function %d (%s): slo_s "
 				"%g, percentile %g, window_s %g, trend_window_s %g, "
-				"trend_z %g, cs2 %g, ca2 %g, scale_cost_s %g, "
+				"trend_z %g, change_z %g, cs2 %g, ca2 %g, "
+				"scale_cost_s %g, drain_budgets %g, "
 				"scale_down_delay_s %g, scale_down_step %d or idle_s "
 				"%g out of range", i, fname(&ctx->fn[i]), h->slo,
-				h->p, h->window, h->trend_window, h->trend_z, h->cs2,
-				h->ca2, h->scale_cost, h->down_delay, h->down_step,
-				h->idle);
+				h->p, h->window, h->trend_window, h->trend_z,
+				h->change_z, h->cs2, h->ca2, h->scale_cost, h->drain,
+				h->down_delay, h->down_step, h->idle);
 			slo_fini(s);
 			return NULL;
 		}
@@ -404,6 +521,7 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 		}
 		if (cap > 0 && (s->max_total == 0 || cap < s->max_total))
 			s->max_total = cap;
+		h->alpha = gsl_cdf_ugaussian_Q(h->change_z);
 	}
 	if (topo_sort(s, ctx->fn, e) < 0) {
 		slo_fini(s);
@@ -480,6 +598,26 @@ static double lat_p(const struct lmodel *q, long n)
 	return isinf(w) ? INFINITY : w + q->sp;
 }
 
+/* Rule 3b: the (1 - alpha)-quantile of the stationary number waiting with n
+ * replicas, Q_alpha = g ln(C/alpha) / ln(1/rho); INFINITY when unstable. */
+static double queue_tail(const struct lmodel *q, long n, double alpha)
+{
+	if (!(q->lambda > 0))
+		return 0;
+	if (!(q->mu > 0) || n <= 0)
+		return INFINITY;
+	long c = n * q->conc;
+	double a = q->lambda / q->mu;
+	if (!(a < (double)c))
+		return INFINITY;
+	if (c > C_HUGE)   /* as wait_p: C is negligible there */
+		return (double)c - a >= 3 * sqrt(a) ? 0 : INFINITY;
+	double C = qt_erlang_c((int)c, a);
+	if (!(C > alpha))
+		return 0;
+	return q->g * log(C / alpha) / -log(a / (double)c);
+}
+
 /*
  * Smallest n in [0, cap] with L(n) <= budget (or, when the service quantile
  * alone exceeds the budget, with a zero wait quantile); *met = 0 and cap when
@@ -544,7 +682,8 @@ static double effective_factor(const struct fn_view *f)
 
 /* Records this scrape's cumulative offered arrivals; returns 1 when they
  * grew since the previous record. */
-static int record_offered(struct slo_fn *h, const struct mon *m, int fn)
+static int record_offered(struct slo_fn *h, const struct mon *m, int fn,
+			  double window)
 {
 	double t = mon_last_time(m);
 	if (t < 0)
@@ -555,16 +694,133 @@ static int record_offered(struct slo_fn *h, const struct mon *m, int fn)
 	if (o->n && !(t > o->t[o->n - 1] + 1e-9))
 		return 0;
 	int grew = o->n && a > o->v[o->n - 1];
-	/* the latest record stays, even with no trend window */
-	tseries_prune_before(o, t - h->trend_window - 1e-6);
+	/* the latest record stays, even with no trend window; rule 3a's
+	 * reference reaches window_s before the previous record */
+	double keep = h->trend_window > 0
+		      ? fmax(h->trend_window, window + mon_interval(m)) : 0;
+	tseries_prune_before(o, t - keep - 1e-6);
 	tseries_push(o, t, a);
 	return grew;
 }
 
+/* Index of the first record at or after t (o->n when none). */
+static int first_from(const struct tseries *o, double t)
+{
+	int i = 0;
+	while (i < o->n && o->t[i] < t)
+		i++;
+	return i;
+}
+
+/* Rate points (interval midpoint - now, rate) of the records [from, to]. */
+static int rate_points(const struct tseries *o, int from, int to, double now,
+		       double *x, double *y)
+{
+	int k = 0;
+	for (int i = from + 1; i <= to; i++) {
+		double dt = o->t[i] - o->t[i - 1];
+		if (!(dt > 0))
+			continue;
+		x[k] = (o->t[i] + o->t[i - 1]) / 2 - now;
+		y[k] = (o->v[i] - o->v[i - 1]) / dt;
+		k++;
+	}
+	return k;
+}
+
+struct line {
+	double c0, c1, cov00, cov01, cov11;
+	int sig;   /* the slope is trend_z standard errors from 0 */
+};
+
+/* Least-squares line through k points; 0 when there is none. */
+static int fit_line(const double *x, const double *y, int k, double z,
+		    struct line *l)
+{
+	double sumsq = 0;
+	*l = (struct line){0};
+	if (k < 3 || gsl_fit_linear(x, 1, y, 1, (size_t)k, &l->c0, &l->c1,
+				    &l->cov00, &l->cov01, &l->cov11, &sumsq) != 0 ||
+	    !isfinite(l->c1) || !isfinite(l->c0))
+		return 0;
+	double se = l->cov11 > 0 ? sqrt(l->cov11) : 0;
+	l->sig = fabs(l->c1) > z * se;
+	return 1;
+}
+
+/* Start of the records the rate and the fit may use: the change point
+ * while it is inside `span`, else -infinity. */
+static double since_cp(const struct slo_fn *h, double t, double span)
+{
+	return !isnan(h->cp_t) && h->cp_t > t - span - 1e-6 ? h->cp_t
+							     : -INFINITY;
+}
+
+/*
+ * Rule 3a: tests the latest interval of the offered series against what
+ * the earlier points predict; moves the change point there when it is
+ * change_z above it. Sets h->jump_z.
+ */
+static void change_point(struct slo_fn *h, double now, double window)
+{
+	h->jump_z = 0;
+	const struct tseries *o = &h->offered;
+	int n = o->n;
+	if (!(h->trend_window > 0) || n < 3)
+		return;
+	double t1 = o->t[n - 1], t0 = o->t[n - 2], dt = t1 - t0;
+	if (!(dt > 0))
+		return;
+	double cnt = o->v[n - 1] - o->v[n - 2];
+	double pred = NAN, rel = 0;   /* predicted rate, relative variance */
+	/* the line through the earlier points of the trend window */
+	int from = first_from(o, fmax(t1 - h->trend_window - 1e-6,
+				      since_cp(h, t1, h->trend_window)));
+	double span = t0 - (from < n ? o->t[from] : t0);
+	double mean = span > 0 ? (o->v[n - 2] - o->v[from]) / span : 0;
+	if (n - 2 - from >= 3 && mean > 0) {
+		double *x = malloc(sizeof *x * 3 * (size_t)n);
+		if (!x)
+			return;   /* no test this round rather than a failure */
+		double *y = x + n, *w = y + n;
+		int k = rate_points(o, from, n - 2, now, x, y);
+		for (int i = 0; i < k; i++)   /* Poisson: var = r / dt */
+			w[i] = (o->t[from + i + 1] - o->t[from + i]) / mean;
+		double c0, c1, c00, c01, c11, chisq, yh, yerr;
+		if (k >= 3 && gsl_fit_wlinear(x, 1, w, 1, y, 1, (size_t)k, &c0, &c1,
+					      &c00, &c01, &c11, &chisq) == 0) {
+			gsl_fit_linear_est((t1 + t0) / 2 - now, c0, c1, c00, c01,
+					   c11, &yh, &yerr);
+			if (isfinite(yh) && isfinite(yerr) && yh > 0) {
+				pred = yh;
+				rel = yerr * yerr / yh * dt;
+			}
+		}
+		free(x);
+	}
+	if (isnan(pred)) {   /* else their mean over window_s */
+		int f0 = first_from(o, fmax(t0 - window - 1e-6,
+					    since_cp(h, t1, window)));
+		if (f0 > n - 2)
+			return;
+		double T = t0 - o->t[f0];
+		if (!(T >= dt - 1e-9))
+			return;   /* less than an interval to compare with */
+		pred = fmax((o->v[n - 2] - o->v[f0]) / T, 0);
+		rel = dt / T;
+	}
+	double m = pred * dt;
+	double z = 2 * (sqrt(fmax(cnt, 0) + 0.375) - sqrt(m + 0.375)) /
+		   sqrt(fmax(h->ca2, 1) * (1 + rel));
+	h->jump_z = isfinite(z) ? z : 0;
+	if (h->jump_z > h->change_z)
+		h->cp_t = t0;
+}
+
 /*
  * Linear fit of the rates between consecutive records within the trend
- * window; sets h->slope, h->trend and h->lam_hat (lambda_now without a
- * significant slope).
+ * window (after the change point); sets h->slope, h->trend and h->lam_hat
+ * (lambda_now without a significant slope).
  */
 static void forecast(struct slo_fn *h, double now, double horizon)
 {
@@ -574,32 +830,28 @@ static void forecast(struct slo_fn *h, double now, double horizon)
 	const struct tseries *o = &h->offered;
 	if (!(h->trend_window > 0) || o->n < 4)
 		return;
+	double tl = o->t[o->n - 1];
+	int from = first_from(o, fmax(tl - h->trend_window - 1e-6,
+				      since_cp(h, tl, h->trend_window)));
+	if (o->n - from < 4)
+		return;
 	double *x = malloc(sizeof *x * 2 * (size_t)o->n);
 	if (!x)
 		return;   /* no forecast this round rather than a failure */
 	double *y = x + o->n;
-	int k = 0;
-	for (int i = 1; i < o->n; i++) {
-		double dt = o->t[i] - o->t[i - 1];
-		if (!(dt > 0))
-			continue;
-		x[k] = (o->t[i] + o->t[i - 1]) / 2 - now;
-		y[k] = (o->v[i] - o->v[i - 1]) / dt;
-		k++;
-	}
-	double c0 = 0, c1 = 0, cov00 = 0, cov01 = 0, cov11 = 0, sumsq = 0;
-	int bad = k < 3 || gsl_fit_linear(x, 1, y, 1, (size_t)k, &c0, &c1, &cov00,
-					  &cov01, &cov11, &sumsq) != 0;
+	int k = rate_points(o, from, o->n - 1, now, x, y);
+	struct line l;
+	int ok = fit_line(x, y, k, h->trend_z, &l);
 	free(x);
-	if (bad || !isfinite(c1) || !isfinite(c0))
+	if (!ok)
 		return;
-	h->slope = c1;
-	double se = cov11 > 0 ? sqrt(cov11) : 0;
-	if (!(fabs(c1) > h->trend_z * se))
+	h->slope = l.c1;
+	if (!l.sig)
 		return;
 	h->trend = 1;
 	double yh, yerr;
-	gsl_fit_linear_est(horizon, c0, c1, cov00, cov01, cov11, &yh, &yerr);
+	gsl_fit_linear_est(horizon, l.c0, l.c1, l.cov00, l.cov01, l.cov11, &yh,
+			   &yerr);
 	h->lam_hat = isfinite(yh) && yh > 0 ? yh : 0;
 }
 
@@ -612,22 +864,47 @@ static int measure(struct slo_fn *h, const struct fn_view *f,
 		h->first_t = now;
 		h->last_active = now;
 	}
-	h->lam_now = h->lam_hat = h->slope = 0;
+	h->lam_now = h->lam_hat = h->slope = h->jump_z = 0;
+	h->backlog0 = h->backlog = 0;
 	h->trend = 0;
 	int at_zero = f->ready + f->pending == 0;
 	if (at_zero && f->held_at_zero > 0)
 		h->last_active = now;
 	if (!m || mon_last_time(m) < 0 || mon_count(m, INFINITY) < 2) {
 		if (m && mon_last_time(m) >= 0)
-			record_offered(h, m, fn);
+			record_offered(h, m, fn, h->window);
 		return 0;
 	}
 	double window = fmax(h->window, mon_interval(m));
-	if (record_offered(h, m, fn) || mon_last(m, fn, MON_QUEUE) > 0 ||
+	if (record_offered(h, m, fn, window) || mon_last(m, fn, MON_QUEUE) > 0 ||
 	    mon_last(m, fn, MON_INFLIGHT) > 0)
 		h->last_active = fmax(h->last_active, mon_last_time(m));
-	double lam = fmax(mon_rate(m, fn, MON_ARRIVALS, window),
-			  mon_rate(m, fn, MON_SOURCE_APPENDS, window));
+	const struct tseries *o = &h->offered;
+	double tl = o->n ? o->t[o->n - 1] : -INFINITY;
+	if (tl > h->tested_t) {   /* each interval is tested once */
+		h->tested_t = tl;
+		change_point(h, now, window);
+	}
+	if (!isnan(h->cp_t) && !(h->cp_t > tl - fmax(window, h->trend_window)
+				 - 1e-6))
+		h->cp_t = NAN;    /* out of every window: the history is whole */
+	double lam;
+	double cp = since_cp(h, tl, window);
+	int icp = first_from(o, cp);
+	if (isfinite(cp) && icp < o->n - 1)   /* the rate since the change */
+		lam = (o->v[o->n - 1] - o->v[icp]) / (tl - o->t[icp]);
+	else
+		lam = fmax(mon_rate(m, fn, MON_ARRIVALS, window),
+			   mon_rate(m, fn, MON_SOURCE_APPENDS, window));
+	/* rule 3b: waiting here or not yet dispatched to here (the lag counts
+	 * records until their invocation ends: those in service are not
+	 * waiting); at zero the held requests, reported at once */
+	double q = mon_last(m, fn, MON_QUEUE);
+	if (at_zero && (double)f->held_at_zero > q)
+		q = (double)f->held_at_zero;
+	double b = fmax(q, mon_last(m, fn, MON_LAG) -
+			   mon_last(m, fn, MON_INFLIGHT));
+	h->backlog0 = isfinite(b) && b > 0 ? b : 0;
 	if (at_zero && (double)f->held_at_zero / window > lam)
 		lam = (double)f->held_at_zero / window;   /* held = load */
 	h->lam_now = isfinite(lam) && lam > 0 ? lam : 0;
@@ -682,6 +959,34 @@ static long max_cap(const struct fn_view *f)
 	return f->max_replicas > 0 ? f->max_replicas : 0;
 }
 
+/*
+ * Rule 3b: the size that drains the backlog projected to when a replica
+ * started now is ready, B_ex beyond the stationary tail at n_ss, within
+ * drain_budgets shares while serving lambda_up; 0 without a backlog. Sets
+ * h->backlog to B_ex.
+ */
+static long drain_size(struct slo_fn *h, const struct fn_view *f,
+		       const struct lmodel *up, long n_ss, long cap)
+{
+	h->backlog = 0;
+	if (!(h->drain > 0) || !(up->mu > 0))
+		return 0;
+	double tau = f->cold_start_s > 0 && isfinite(f->cold_start_s)
+		     ? f->cold_start_s : 0;
+	double serving = (f->ready > 0 ? f->ready : 0) +
+			 (f->pending > 0 ? f->pending : 0) / 2.0;
+	double b = h->backlog0 + tau * ((h->lam_now + h->lam_hat) / 2 -
+					up->mu * up->conc * serving);
+	double ex = b - queue_tail(up, n_ss, h->alpha);
+	if (!(ex > 0))   /* also when n_ss cannot keep up: no tail to go by */
+		return 0;
+	h->backlog = ex;
+	/* no faster than a service time: never more slots than messages */
+	double rate = up->lambda + ex / fmax(h->drain * h->share, 1 / up->mu);
+	double x = ceil(rate / (up->mu * up->conc));
+	return x < (double)cap ? (long)x : cap;
+}
+
 static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 		       struct scale_decision *d)
 {
@@ -697,6 +1002,7 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 		policy_say(d, "idle %.0fs >= idle_s %g -> 0", now - h->last_active,
 		    h->idle);
 		h->desired = 0;
+		h->drain_n = 0;
 		return;
 	}
 	if (!h->ok || !(mu > 0)) {
@@ -713,15 +1019,23 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 	long cap = max_cap(f);
 	int met, inf, met_up, inf_up;
 	h->need = size_for(&h->down, h->share, cap, &met, &inf);
-	h->need_up = size_for(&up, h->share, cap, &met_up, &inf_up);
+	h->need_ss = h->need_up = size_for(&up, h->share, cap, &met_up, &inf_up);
+	long n_drain = drain_size(h, f, &up, h->need_ss, cap);
+	if (n_drain > h->need_up)
+		h->need_up = n_drain;
 	if (h->need < 1)   /* recently active: keep one warm until idle_s */
 		h->need = 1;
+	long keep = h->need > h->need_up ? h->need : h->need_up;
 	policy_say(d, "lambda %.4g/s fc %.4g/s share %.3gs: need %ld",
 	    h->lam_now, h->lam_hat, h->share, h->need);
 	if (inf)
 		policy_say(d, " (s_p %.3gs > share)", h->down.sp);
 	else if (!met)
 		policy_say(d, " (share missed at max)");
+	if (!isnan(h->cp_t))
+		policy_say(d, " (step z %.3g)", h->jump_z);
+	if (h->backlog > 0)
+		policy_say(d, "; backlog %.0f: %ld", h->backlog, n_drain);
 
 	/* rule 5's memory: what sufficed at each round */
 	if (isnan(h->needs_since))
@@ -732,6 +1046,9 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 	if (h->need_up > n) {   /* rule 4: L(n) > share when ready */
 		double l_now = lat_p(&up, n);
 		double gain = l_now - lat_p(&up, h->need_up);
+		if (h->backlog > 0)   /* the head-of-line wait it saves */
+			gain += (n > 0 ? h->backlog / (n * conc * mu) : INFINITY) -
+				h->backlog / ((double)h->need_up * conc * mu);
 		if (isinf(l_now) || gain > h->scale_cost) {
 			if (isinf(l_now))
 				policy_say(d, "; %d cannot keep up: up -> %ld", n,
@@ -740,6 +1057,9 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 				policy_say(d, "; p%g %.3gs at %d: up -> %ld",
 				    h->p * 100, l_now, n, h->need_up);
 			h->desired = (int)h->need_up;
+			long base = n > h->need_ss ? n : h->need_ss;
+			if (h->need_up > base)   /* replicas only the drain needs */
+				h->drain_n += h->need_up - base;
 		} else {
 			policy_say(d, "; gain %.3gs <= scale_cost_s %g: keep %d",
 			    gain, h->scale_cost, n);
@@ -750,18 +1070,32 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 		policy_say(d, "; no load at zero: keep 0");
 		return;
 	}
-	if (h->need >= n) {
-		policy_say(d, h->need > n ? "; over before a start is ready: keep %d"
-					  : "; keep %d", n);
+	double hold = tseries_max_in(&h->needs, now - h->down_delay - 1e-9, now);
+	if (!(hold < n))   /* the rate needs them all: none is a drain's */
+		h->drain_n = 0;
+	if (keep >= n) {
+		policy_say(d, keep > n ? "; over before a start is ready: keep %d"
+				       : "; keep %d", n);
 		return;
 	}
-	double hold = tseries_max_in(&h->needs, now - h->down_delay - 1e-9, now);
+	if (h->drain_n > 0 && h->backlog <= 0) {
+		/* rule 3b: the backlog is gone, so are the replicas it needed */
+		long to = (long)hold > keep ? (long)hold : keep;
+		if (to < n - h->drain_n)
+			to = n - h->drain_n;
+		h->drain_n -= n - to;
+		policy_say(d, "; drained: down -> %ld", to);
+		h->desired = (int)to;
+		return;
+	}
 	if (h->needs_since > now - h->down_delay + 1e-9 || !(hold < n)) {
 		policy_say(d, "; %ld not sufficient for %gs yet: keep %d", h->need,
 		    h->down_delay, n);
 		return;
 	}
 	long to = (long)hold > n - h->down_step ? (long)hold : n - h->down_step;
+	if (to < keep)
+		to = keep;
 	policy_say(d, "; <= %ld sufficed for %gs: down -> %ld", (long)hold,
 	    h->down_delay, to);
 	h->desired = (int)to;
@@ -845,7 +1179,7 @@ static void observe(const struct slo_fn *h, const struct fn_view *f,
 	policy_observe(d, "lambda", h->lam_now);
 	policy_observe(d, "forecast", h->lam_hat);
 	policy_observe(d, "slope", h->slope);
-	policy_observe(d, "trend", h->trend);
+	policy_observe(d, "jump_z", h->jump_z);
 	policy_observe(d, "share", h->share);
 	policy_observe(d, "service_time", h->st);
 	if (h->have) {
@@ -855,7 +1189,7 @@ static void observe(const struct slo_fn *h, const struct fn_view *f,
 		policy_observe(d, "pred_p", lat_p(&h->down, n));
 	}
 	policy_observe(d, "replicas", n);
-	policy_observe(d, "eff_factor", effective_factor(f));
+	policy_observe(d, "backlog", h->backlog);
 }
 
 static void slo_decide(void *state, const struct scale_view *v,
@@ -870,7 +1204,7 @@ static void slo_decide(void *state, const struct scale_view *v,
 		h->ok = measure(h, &v->fn[i], v->mon, i, v->now);
 		h->desired = -1;
 		h->have = 0;
-		h->need = h->need_up = 0;
+		h->need = h->need_up = h->need_ss = 0;
 	}
 	split_budget(s, v->fn);
 	for (int i = 0; i < nfn; i++)
@@ -889,9 +1223,12 @@ const struct policy policy_latency_slo = {
 	.help = "spate's own (the seed system's auto-scaler): end-to-end "
 		"latency SLO split over the DAG's paths by mean service time; "
 		"each function sized by M/G/c (Allen-Cunneen, Erlang C tail) at "
-		"the rate forecast one cold start ahead; scale-up only when its "
-		"gain beats scale_cost_s, hysteresis on scale-down, scale to zero "
-		"after idle_s, cluster cap shrinking the most slack first",
+		"the rate forecast one cold start ahead (a rate step is found by "
+		"a change-point test and replaces the window), plus the replicas "
+		"that drain the backlog projected to when they are ready within "
+		"the function's share; scale-up only when its gain beats "
+		"scale_cost_s, hysteresis on scale-down, scale to zero after "
+		"idle_s, cluster cap shrinking the most slack first",
 	.params = slo_params,
 	.nparams = P_N,
 	.interval_s = 15,
