@@ -16,6 +16,8 @@
 #include "monitor.h"
 #include "param.h"
 #include "policy.h"
+#include "config.h"
+#include "model.h"
 #include "testutil.h"
 
 #define SCRAPE 5.0
@@ -473,6 +475,33 @@ static void test_not_entry(void)
 	kfx_end(&f);
 }
 
+/* In the engine: 100 msg/s into 4 partitions, 0.1 s per message. The lag
+ * grows without bound (10 replicas are needed), yet KEDA never asks for
+ * more consumers than partitions: the replicas stay at 4, and the drained
+ * backlog shows the 40 msg/s that 4 consumers serve. */
+static void test_engine_partition_cap(void)
+{
+	struct config *cfg;
+	struct model *m = test_run_json(
+		"{\"duration_s\":600,\"sources\":[{\"topic\":\"in\","
+		"\"partitions\":4,\"arrivals\":{\"workload\":\"poisson\","
+		"\"rate\":100},\"to\":[\"f\"]}],"
+		"\"functions\":[{\"name\":\"f\",\"service\":0.1,"
+		"\"min_replicas\":0,\"initial_replicas\":1,\"max_replicas\":50}],"
+		"\"monitor\":{\"scrape_interval_s\":5},"
+		"\"autoscaler\":{\"policy\":\"keda-kafka\"}}", &cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	double reps = model_metric(m, "f", "mean_replicas");
+	/* 1 replica until the first decisions, then exactly 4 */
+	T_TRUE(reps > 3.5 && reps <= 4.0, "mean replicas %g, expected just "
+	       "under 4 (capped at the partition count)", reps);
+	double tput = model_metric(m, "f", "completions") / 600;
+	T_TRUE(tput > 35 && tput <= 40.0 + 1e-9, "throughput %g/s, 4 consumers "
+	       "serve at most 40/s", tput);
+	model_free(m);
+	config_free(cfg);
+}
+
 int test_keda_kafka_register(void)
 {
 	CU_pSuite s = CU_add_suite("keda_kafka", NULL, NULL);
@@ -491,6 +520,7 @@ int test_keda_kafka_register(void)
 		{"initial_cooldown", test_initial_cooldown},
 		{"idle_and_min", test_idle_and_min},
 		{"not_entry", test_not_entry},
+		{"engine: capped at the partition count", test_engine_partition_cap},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (!CU_add_test(s, t[i].name, t[i].fn))
