@@ -107,3 +107,32 @@ clean:
 	rm -rf build build-san bin
 
 .PHONY: study all test test-san bench demo deps clean
+
+# --- Open MPI (optional) -----------------------------------------------------
+# Append at the end of the Makefile (after B, CPPFLAGS, LDLIBS and DEBS).
+# `spate sweep --mpi` is built when mpicc is found (Debian: libopenmpi-dev,
+# openmpi-bin; `make deps` installs them). Only sim/sweep_mpi.c sees mpi.h;
+# without mpicc it is compiled as a stub whose --mpi says what to install.
+# Availability only: there is no switch to build without MPI when it is there.
+DEBS    += libopenmpi-dev openmpi-bin
+MPICC   := $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+MPI_CPPFLAGS := -DSPATE_MPI=1 $(shell $(MPICC) --showme:compile)
+MPI_LIBS     := $(shell $(MPICC) --showme:link)
+endif
+$(B)/sim/sweep_mpi.o: CPPFLAGS += $(MPI_CPPFLAGS)
+LDLIBS  += $(MPI_LIBS)
+# sweep_mpi.o is rebuilt (and spate relinked) when MPI appears or goes
+$(B)/sim/sweep_mpi.o: $(B)/mpi.flags
+$(B)/mpi.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(MPI_CPPFLAGS) $(MPI_LIBS)' | cmp -s - $@ || \
+	  echo '$(MPI_CPPFLAGS) $(MPI_LIBS)' > $@
+
+# identical results from `mpirun -n 2 ... --mpi` and `-j 1`, and resume
+test-mpi: deps
+	@$(MAKE) --no-print-directory bin/spate
+	sh tests/mpi_test.sh
+
+FORCE:
+.PHONY: test-mpi FORCE

@@ -6,7 +6,7 @@
  *   spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]
  *                [--baseline POLICY] [--format table|csv|markdown|latex]
  *                [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]
- *   spate sweep SWEEP.json [--db PATH] [-j N] [--resume] [--quiet]
+ *   spate sweep SWEEP.json [--db PATH] [-j N | --mpi] [--resume] [--quiet]
  *   spate merge A.db B.db ... --out ALL.db
  *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
  *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
@@ -35,6 +35,7 @@
 #include "report.h"
 #include "runner.h"
 #include "sweep.h"
+#include "sweep_mpi.h"
 #include "tracetool.h"
 #include "workload.h"
 
@@ -65,7 +66,7 @@ static void usage(FILE *out)
 		"       spate report DB [--by policy,AXIS...] [--metrics p99,cost_usd,...]\n"
 		"                    [--baseline POLICY] [--format table|csv|markdown|latex]\n"
 		"                    [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]\n"
-		"       spate sweep SWEEP.json [--db PATH] [-j N] [--resume] [--quiet]\n"
+		"       spate sweep SWEEP.json [--db PATH] [-j N | --mpi] [--resume] [--quiet]\n"
 		"       spate merge A.db B.db ... --out ALL.db\n"
 		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
@@ -300,6 +301,7 @@ static int cmd_sweep(int argc, char **argv, struct err *e)
 	struct sweep_opts o = { .jobs = 1, .interrupted = &interrupted,
 				.stats = &st };
 	char dbbuf[4096];
+	int mpi = 0, jobs_given = 0;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--db") || !strcmp(a, "-j") || !strcmp(a, "--jobs")) {
@@ -310,9 +312,14 @@ static int cmd_sweep(int argc, char **argv, struct err *e)
 				o.db = v;
 			else if (parse_jobs(v, &o.jobs, e) != 0)
 				return -1;
+			else
+				jobs_given = 1;
 		} else if (!strncmp(a, "-j", 2) && a[2]) {
 			if (parse_jobs(a + 2, &o.jobs, e) != 0)
 				return -1;
+			jobs_given = 1;
+		} else if (!strcmp(a, "--mpi")) {
+			mpi = 1;
 		} else if (!strcmp(a, "--resume")) {
 			o.resume = 1;
 		} else if (!strcmp(a, "--quiet")) {
@@ -327,6 +334,9 @@ static int cmd_sweep(int argc, char **argv, struct err *e)
 	}
 	if (!o.path)
 		return err_set(e, ERR_INPUT, "missing SWEEP.json");
+	if (mpi && jobs_given)
+		return err_set(e, ERR_INPUT, "-j and --mpi exclude each other:"
+			       " with --mpi the ranks are the workers (mpirun -n K)");
 	if (!o.db) {
 		/* like `spate run`: results/NAME.db, NAME the sweep file's */
 		const char *b = strrchr(o.path, '/');
@@ -338,7 +348,7 @@ static int cmd_sweep(int argc, char **argv, struct err *e)
 		o.db = dbbuf;
 	}
 	signal(SIGINT, on_sigint);
-	int rc = sweep_run(&o, e);
+	int rc = mpi ? smpi_sweep_run(&o, e) : sweep_run(&o, e);
 	if (rc == 1) {
 		fprintf(stderr, "spate: sweep interrupted: %zu of %zu runs are in %s;"
 			" rerun with --resume to run the rest\n",
@@ -446,7 +456,8 @@ int main(int argc, char **argv)
 		cmd_workloads();
 		rc = 0;
 	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("spate %s\n", SPATE_VERSION);
+		printf("spate %s%s\n", SPATE_VERSION,
+		       smpi_available() ? " (with Open MPI: sweep --mpi)" : "");
 		rc = 0;
 	} else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);

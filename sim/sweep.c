@@ -20,6 +20,10 @@
  * into the output at the next start, before the output is asked which runs
  * are done, so a kill at any moment loses no finished run and repeats none
  * ((sweep, sweep_run) is unique, and merges skip what is already there).
+ * sweep_run is sweep_job_start (lock, recovery, what to run), the forked
+ * workers, and sweep_job_finish (last recovery, closing line); sweep_mpi.c
+ * drives the same two steps with MPI ranks for workers, whose runs stay in
+ * their shards (sweep_run_one) until sweep_job_finish merges them.
  * Invariants: the parent never holds an SQLite connection across fork();
  * a shard is removed with its journal before reuse (a stale hot journal
  * would be replayed into the new file); only runs with status 'done' leave
@@ -1334,6 +1338,11 @@ static char *sw_shard(const struct sw_run_ctx *x, int slot)
 	return sw_fmt("%s/shard-%d", x->dir, slot);
 }
 
+char *sweep_shard_path(const struct sweep *s, const char *db, int k)
+{
+	return sw_fmt("%s.sweep-%s/shard-%d", db, s->hash, k);
+}
+
 /* A shard and whatever SQLite may have left beside it. */
 static void sw_shard_remove(const char *path)
 {
@@ -1480,35 +1489,54 @@ static int sw_orphan_check(void *ctx, double now, double end, uint64_t events)
 	return 0;
 }
 
+int sweep_run_one(const struct sweep *s, size_t i, const char *shard,
+		  int (*progress)(void *ctx, double now, double end,
+				  uint64_t events),
+		  void *ctx, struct err *e)
+{
+	struct config *c = NULL;
+	const char **vals = calloc((size_t)s->naxes + 1, sizeof *vals);
+	int ret = -1;
+	if (!vals) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (!(c = sw_config(s, i, e)))
+		goto out;
+	for (int a = 0; a < s->naxes; a++)
+		vals[a] = sweep_value(s, i, a);
+	struct runner_opts o = {
+		.db = shard,
+		.sweep = s->hash,
+		.sweep_run = (int64_t)i,
+		.naxes = s->naxes,
+		.axis_paths = s->paths,
+		.axis_values = vals,
+		.progress = progress,
+		.progress_ctx = ctx,
+	};
+	struct runner_result res;
+	if (runner_run(c, &o, &res, NULL, e) == 0)
+		ret = res.interrupted ? 1 : 0;
+out:
+	free(vals);
+	config_free(c);
+	return ret;
+}
+
 static void sw_worker_run(const struct sw_run_ctx *x, int slot, int64_t run,
 			  struct sw_msg *m)
 {
-	const struct sweep *s = x->s;
 	struct err e = { 0 };
-	struct config *c = NULL;
-	const char **vals = calloc((size_t)s->naxes + 1, sizeof *vals);
 	char *shard = sw_shard(x, slot);
-	if (!vals || !shard) {
+	if (!shard) {
 		err_set(&e, ERR_INTERNAL, "out of memory");
 		goto out;
 	}
 	sw_shard_remove(shard);
-	if (!(c = sw_config(s, (size_t)run, &e)))
-		goto out;
-	for (int a = 0; a < s->naxes; a++)
-		vals[a] = sweep_value(s, (size_t)run, a);
-	struct runner_opts o = {
-		.db = shard,
-		.sweep = s->hash,
-		.sweep_run = run,
-		.naxes = s->naxes,
-		.axis_paths = s->paths,
-		.axis_values = vals,
-		.progress = sw_orphan_check,
-		.progress_ctx = (void *)&x->parent,
-	};
-	struct runner_result res;
-	if (runner_run(c, &o, &res, NULL, &e) != 0)
+	/* sw_orphan_check never stops a run: it exits */
+	if (sweep_run_one(x->s, (size_t)run, shard, sw_orphan_check,
+			  (void *)&x->parent, &e) != 0)
 		goto out;
 	size_t copied = 0, present = 0;
 	if (sw_recover_one(x, shard, &copied, &present, &e) != 0)
@@ -1520,8 +1548,6 @@ out:
 	if (shard)
 		sw_shard_remove(shard);
 	free(shard);
-	free(vals);
-	config_free(c);
 	m->run = run;
 	m->ok = e.code == ERR_OK;
 	m->code = (int32_t)e.code;
@@ -1781,97 +1807,174 @@ stop:
 	return ret;
 }
 
-int sweep_run(const struct sweep_opts *o, struct err *e)
+/* ------------------------------------------------------------------ jobs */
+
+/* One sweep between sweep_job_start and sweep_job_finish: what sweep_run
+ * and a driver of its own (sweep_mpi.c) share. */
+struct sweep_job {
+	struct sweep_opts o;
+	struct sw_run_ctx x;
+	struct sw_par p;
+	struct sweep *s;    /* owned; x.s is the same */
+	unsigned char *done;
+};
+
+static void sw_job_free(struct sweep_job *j)
 {
-	struct sweep_stats st = { 0 };
+	sw_unlock(&j->x);
+	if (j->o.stats)
+		*j->o.stats = j->p.st;
+	free(j->p.w);
+	free(j->p.todo);
+	free(j->done);
+	free(j->x.dir);
+	sweep_free(j->s);
+	free(j);
+}
+
+struct sweep_job *sweep_job_start(const struct sweep_opts *o, struct err *e)
+{
 	if (o->stats)
-		*o->stats = st;
-	if (!o->path || !o->db || !*o->db)
-		return err_set(e, ERR_INPUT, "sweep: %s", !o->path
-			       ? "no sweep file" : "no output database (--db)");
-	if (o->jobs < 1)
-		return err_set(e, ERR_INPUT, "sweep: jobs must be >= 1, got %d",
-			       o->jobs);
+		*o->stats = (struct sweep_stats){ 0 };
+	if (!o->path || !o->db || !*o->db) {
+		err_set(e, ERR_INPUT, "sweep: %s", !o->path
+			? "no sweep file" : "no output database (--db)");
+		return NULL;
+	}
 	struct sweep *s = sweep_load(o->path, e);
 	if (!s)
-		return -1;
-	struct sw_run_ctx x = { .s = s, .db = o->db, .lock_fd = -1,
-				.parent = getpid() };
-	struct sw_par p = { .x = &x, .o = o, .log = o->log ? o->log : stderr };
-	unsigned char *done = NULL;
-	int ret = -1;
-	p.st.total = s->nruns;
+		return NULL;
+	struct sweep_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		sweep_free(s);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	j->o = *o;
+	j->s = s;
+	j->x = (struct sw_run_ctx){ .s = s, .db = o->db, .lock_fd = -1,
+				    .parent = getpid() };
+	j->p = (struct sw_par){ .x = &j->x, .o = &j->o,
+				.log = o->log ? o->log : stderr };
+	struct sw_par *p = &j->p;
+	p->st.total = s->nruns;
 	struct rec *r = rec_open(o->db, e);
 	if (!r)
-		goto out;
+		goto fail;
 	rec_close(r);
-	if (!(x.dir = sw_fmt("%s.sweep-%s", o->db, s->hash)) ||
-	    !(done = calloc(s->nruns, 1)) ||
-	    !(p.todo = malloc(s->nruns * sizeof *p.todo))) {
+	if (!(j->x.dir = sw_fmt("%s.sweep-%s", o->db, s->hash)) ||
+	    !(j->done = calloc(s->nruns, 1)) ||
+	    !(p->todo = malloc(s->nruns * sizeof *p->todo))) {
 		err_set(e, ERR_INTERNAL, "out of memory");
-		goto out;
+		goto fail;
 	}
-	if (sw_lock(&x, e) != 0 || sw_recover(&x, &p.st.recovered, e) != 0)
-		goto out;
+	if (sw_lock(&j->x, e) != 0 || sw_recover(&j->x, &p->st.recovered, e) != 0)
+		goto fail;
 	size_t ndone = 0;
-	if (sweep_done_runs(o->db, s->hash, s->nruns, done, &ndone, e) != 0)
-		goto out;
+	if (sweep_done_runs(o->db, s->hash, s->nruns, j->done, &ndone, e) != 0)
+		goto fail;
 	if (ndone > 0 && !o->resume) {
 		err_set(e, ERR_INPUT,
 			"%s: already holds %zu of the %zu runs of this sweep (%s);"
 			" use --resume to run the rest, or another --db",
 			o->db, ndone, s->nruns, s->hash);
-		goto out;
+		goto fail;
 	}
-	p.st.skipped = ndone - (p.st.recovered < ndone ? p.st.recovered : ndone);
+	p->st.skipped = ndone - (p->st.recovered < ndone ? p->st.recovered : ndone);
 	for (size_t i = 0; i < s->nruns; i++)
-		if (!done[i])
-			p.todo[p.ntodo++] = i;
-	p.nw = (size_t)o->jobs < p.ntodo ? o->jobs : (int)p.ntodo;
-	p.t0 = sw_wall();
-	if (p.nw > 0) {
-		if (!(p.w = calloc((size_t)p.nw, sizeof *p.w))) {
-			err_set(e, ERR_INTERNAL, "out of memory");
-			goto out;
-		}
-		for (int k = 0; k < p.nw; k++)
-			p.w[k] = (struct sw_slot){ .pid = -1, .fd = -1, .run = -1 };
-		sw_bar(&p, 1);
-		int rc = sw_dispatch(&p, e);
-		/* runs a killed worker finished but did not copy */
-		size_t late = 0;
-		struct err e2 = { 0 };
-		if (sw_recover(&x, &late, rc < 0 ? &e2 : e) != 0 && rc == 0)
-			rc = -1;
-		p.st.recovered += late;
-		if (rc < 0)
-			goto out;
-		ret = rc;
-	} else {
-		ret = 0;
+		if (!j->done[i])
+			p->todo[p->ntodo++] = i;
+	p->t0 = sw_wall();
+	if (p->ntodo > 0)
+		sw_bar(p, 1);
+	return j;
+fail:
+	sw_job_free(j);
+	return NULL;
+}
+
+const struct sweep *sweep_job_sweep(const struct sweep_job *j)
+{
+	return j->x.s;
+}
+
+const size_t *sweep_job_todo(const struct sweep_job *j, size_t *n)
+{
+	*n = j->p.ntodo;
+	return j->p.todo;
+}
+
+void sweep_job_result(struct sweep_job *j, size_t i, int ok, int code,
+		      const char *msg)
+{
+	sw_result(&j->p, (int64_t)i, ok, (enum err_code)code, msg ? msg : "");
+	sw_bar(&j->p, 0);
+}
+
+void sweep_job_tick(struct sweep_job *j)
+{
+	sw_bar(&j->p, 0);
+}
+
+int sweep_job_finish(struct sweep_job *j, int rc, size_t in_shards,
+		     const char *how, struct err *e)
+{
+	struct sw_par *p = &j->p;
+	const struct sweep *s = j->x.s;
+	/* the driver's runs still in shards, and runs a killed worker
+	 * finished but did not copy */
+	size_t late = 0;
+	struct err e2 = { 0 };
+	if (sw_recover(&j->x, &late, rc < 0 ? &e2 : e) != 0 && rc >= 0)
+		rc = -1;
+	if (rc >= 0 && late < in_shards)
+		rc = err_set(e, ERR_INTERNAL,
+			     "%s: %zu of the %zu runs reported done are missing"
+			     " from the shards", j->x.dir, in_shards - late,
+			     in_shards);
+	p->st.recovered += late > in_shards ? late - in_shards : 0;
+	if (rc < 0)
+		goto out;
+	if (!j->o.quiet) {
+		sw_bar(p, 1);
+		fprintf(p->log, "\n%s: sweep %s: %zu runs: %zu done, %zu skipped,"
+			" %zu recovered, %zu failed%s in %.1f s (%s)\n",
+			s->name, s->hash, s->nruns, p->st.done, p->st.skipped,
+			p->st.recovered, p->st.failed,
+			rc == 1 ? ", interrupted" : "", sw_wall() - p->t0, how);
 	}
-	if (!o->quiet) {
-		sw_bar(&p, 1);
-		fprintf(p.log, "\n%s: sweep %s: %zu runs: %zu done, %zu skipped,"
-			" %zu recovered, %zu failed%s in %.1f s (-j %d)\n",
-			s->name, s->hash, s->nruns, p.st.done, p.st.skipped,
-			p.st.recovered, p.st.failed,
-			ret == 1 ? ", interrupted" : "", sw_wall() - p.t0, o->jobs);
-	}
-	if (ret == 0 && p.st.failed > 0) {
-		err_set(e, p.first_code,
+	if (rc == 0 && p->st.failed > 0) {
+		err_set(e, p->first_code,
 			"%s: %zu of %zu runs failed; the first: %s", s->name,
-			p.st.failed, s->nruns, p.first_msg);
-		ret = -1;
+			p->st.failed, s->nruns, p->first_msg);
+		rc = -1;
 	}
 out:
-	sw_unlock(&x);
+	sw_job_free(j);
+	return rc;
+}
+
+int sweep_run(const struct sweep_opts *o, struct err *e)
+{
 	if (o->stats)
-		*o->stats = p.st;
-	free(p.w);
-	free(p.todo);
-	free(done);
-	free(x.dir);
-	sweep_free(s);
-	return ret;
+		*o->stats = (struct sweep_stats){ 0 };
+	if (o->jobs < 1)
+		return err_set(e, ERR_INPUT, "sweep: jobs must be >= 1, got %d",
+			       o->jobs);
+	struct sweep_job *j = sweep_job_start(o, e);
+	if (!j)
+		return -1;
+	struct sw_par *p = &j->p;
+	int rc = 0;
+	p->nw = (size_t)o->jobs < p->ntodo ? o->jobs : (int)p->ntodo;
+	if (p->nw > 0 && !(p->w = calloc((size_t)p->nw, sizeof *p->w)))
+		rc = err_set(e, ERR_INTERNAL, "out of memory");
+	if (p->nw > 0 && rc == 0) {
+		for (int k = 0; k < p->nw; k++)
+			p->w[k] = (struct sw_slot){ .pid = -1, .fd = -1, .run = -1 };
+		rc = sw_dispatch(p, e);
+	}
+	char how[32];
+	snprintf(how, sizeof how, "-j %d", o->jobs);
+	return sweep_job_finish(j, rc, 0, how, e);
 }

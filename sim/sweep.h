@@ -149,6 +149,50 @@ struct sweep_opts {
  * one's message, with its code). */
 int sweep_run(const struct sweep_opts *o, struct err *e);
 
+/* For a driver that hands out runs itself (sweep_mpi.c): sweep_run in
+ * steps, without its worker processes. sweep_run is built on them, so such a
+ * driver gets the same directory and lock, recovery, resume rules, failure
+ * messages, progress bar and closing line. */
+struct sweep_job;
+
+/* What sweep_run does before running anything: loads o->path, creates
+ * o->db, takes the lock of DB.sweep-HASH/, recovers leftover shards and
+ * lists the runs still to do (finding done ones without o->resume is an
+ * error); draws the progress bar. o->jobs is not used. NULL and e. */
+struct sweep_job *sweep_job_start(const struct sweep_opts *o, struct err *e);
+const struct sweep *sweep_job_sweep(const struct sweep_job *j);
+/* The runs to do, ascending; *n of them. */
+const size_t *sweep_job_todo(const struct sweep_job *j, size_t *n);
+/* Counts run i: ok, or failed with msg (code: its enum err_code), which is
+ * printed with the run's axis values; the first failure becomes the
+ * sweep's error. Redraws the progress bar. */
+void sweep_job_result(struct sweep_job *j, size_t i, int ok, int code,
+		      const char *msg);
+/* Redraws the progress bar (at most 4 times a second). */
+void sweep_job_tick(struct sweep_job *j);
+/* Copies the finished runs of every shard into the output and removes the
+ * shards, prints the closing line ("... in 2.0 s (how)"), releases the lock
+ * and frees j. in_shards: runs reported done that the driver left in
+ * shards (they count as done, not recovered; finding fewer is an internal
+ * error). rc: the driver's outcome, 0, 1 (interrupted) or -1 (e set).
+ * Returns as sweep_run does. */
+int sweep_job_finish(struct sweep_job *j, int rc, size_t in_shards,
+		     const char *how, struct err *e);
+
+/* DB.sweep-HASH/shard-K: where worker k of a sweep of s into db writes,
+ * and where sweep_job_start and sweep_job_finish look. NULL: out of
+ * memory. Free it. */
+char *sweep_shard_path(const struct sweep *s, const char *db, int k);
+/* Runs run i and adds it to the database at shard (created if needed),
+ * with status 'done'. progress (may be NULL) is runner_opts.progress: a
+ * nonzero return stops the run, recorded as 'interrupted', which merges
+ * and sweep_job_finish do not copy. Returns 0, 1 when stopped, -1 and e
+ * (the run left nothing in shard). */
+int sweep_run_one(const struct sweep *s, size_t i, const char *shard,
+		  int (*progress)(void *ctx, double now, double end,
+				  uint64_t events),
+		  void *ctx, struct err *e);
+
 struct sweep_merge_counts {
 	size_t copied;      /* runs copied into out */
 	size_t skipped;     /* runs out already had */

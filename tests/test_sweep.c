@@ -7,7 +7,8 @@
  * finished runs left in shards; merge of two shards equal to one database,
  * idempotent, refusing other schema versions; failed runs reported and the
  * rest committed; common random numbers (two policies, and two replica
- * counts, see the same arrivals and service times at each replication).
+ * counts, see the same arrivals and service times at each replication);
+ * the steps a driver of its own takes (sweep_job_*, as sweep_mpi.c does).
  * Runs are tiny poisson configs, so the suite stays fast; databases live in
  * a mkdtemp directory removed at the end.
  */
@@ -643,6 +644,71 @@ static void test_jobs_identical(void)
 	T_TRUE(!exists(sd), "%s left behind", sd);
 }
 
+/* The steps of a driver of its own (sweep_mpi.c, one shard per rank): runs
+ * left in two shards, in any order, count as done and give the -j 1
+ * database; a run reported done but missing from the shards is an internal
+ * error. */
+static void test_job_steps(void)
+{
+	const char *ref = ref_db();
+	T_TRUE(ref != NULL, "no reference");
+	if (!ref)
+		return;
+	const char *db = path_in("job.db");
+	struct sweep_stats st;
+	struct err e = { 0 };
+	struct sweep_opts o = { .path = ref_sweep(), .db = db, .quiet = 1,
+				.stats = &st };
+	struct sweep_job *j = sweep_job_start(&o, &e);
+	T_TRUE(j != NULL, "%s", e.msg);
+	if (!j)
+		return;
+	const struct sweep *s = sweep_job_sweep(j);
+	size_t n = 0;
+	const size_t *todo = sweep_job_todo(j, &n);
+	T_EQ_INT(n, 8);
+	char *sh[2] = { sweep_shard_path(s, db, 0), sweep_shard_path(s, db, 3) };
+	T_TRUE(sh[0] && sh[1], "no shard path");
+	if (sh[0] && sh[1])
+		T_STR_CONTAINS(sh[1], "job.db.sweep-");
+	for (size_t k = n; sh[0] && sh[1] && k-- > 0;) {
+		struct err re = { 0 };
+		T_EQ_INT(sweep_run_one(s, todo[k], sh[todo[k] % 2], NULL, NULL,
+				       &re), 0);
+		T_TRUE(re.code == ERR_OK, "%s", re.msg);
+		sweep_job_result(j, todo[k], 1, ERR_OK, NULL);
+	}
+	T_EQ_INT(q_int(db, "SELECT count(*) FROM runs"), 0);
+	T_EQ_INT(sweep_job_finish(j, 0, 8, "test", &e), 0);
+	T_TRUE(e.code == ERR_OK, "%s", e.msg);
+	T_EQ_INT(st.done, 8);
+	T_EQ_INT(st.recovered + st.skipped + st.failed, 0);
+	T_SAME_DB(ref, db);
+	char sd[600];
+	shard_dir(ref_sweep(), db, sd, sizeof sd);
+	T_TRUE(!exists(sd), "%s left behind", sd);
+	free(sh[0]);
+	free(sh[1]);
+
+	/* one run in a shard, two reported */
+	o.db = path_in("job2.db");
+	j = sweep_job_start(&o, &e);
+	T_TRUE(j != NULL, "%s", e.msg);
+	if (!j)
+		return;
+	s = sweep_job_sweep(j);
+	char *one = sweep_shard_path(s, o.db, 1);
+	T_EQ_INT(one ? sweep_run_one(s, 0, one, NULL, NULL, &e) : -1, 0);
+	sweep_job_result(j, 0, 1, ERR_OK, NULL);
+	sweep_job_result(j, 1, 1, ERR_OK, NULL);
+	T_EQ_INT(sweep_job_finish(j, 0, 2, "test", &e), -1);
+	T_EQ_INT(e.code, ERR_INTERNAL);
+	T_STR_CONTAINS(e.msg, "1 of the 2 runs reported done are missing from"
+		       " the shards");
+	T_EQ_INT(q_int(o.db, "SELECT count(*) FROM runs WHERE sweep_run = 0"), 1);
+	free(one);
+}
+
 /* A finished sweep is not run again by accident. */
 static void test_rerun_needs_resume(void)
 {
@@ -1078,6 +1144,7 @@ int test_sweep_register(void)
 	    !CU_add_test(s, "sweep hash", test_hash) ||
 	    !CU_add_test(s, "validation messages", test_validation) ||
 	    !CU_add_test(s, "-j 1 equals -j 2", test_jobs_identical) ||
+	    !CU_add_test(s, "driver steps (as --mpi)", test_job_steps) ||
 	    !CU_add_test(s, "rerun needs --resume", test_rerun_needs_resume) ||
 	    !CU_add_test(s, "resume after SIGKILL", test_resume_after_kill) ||
 	    !CU_add_test(s, "recovery of shards", test_recover_shard) ||
