@@ -17,6 +17,7 @@
 #include "err.h"
 #include "rec.h"
 #include "report.h"
+#include "sweep.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -842,6 +843,62 @@ static void test_parsing(void)
 	T_STR_CONTAINS(e.msg, "--metrics: empty list");
 }
 
+/* Real sweeps with 4 and 16 replications of one M/M/2 point: the interval
+ * of the mean p99 shrinks about as t(n-1) sd / sqrt(n). The two samples'
+ * sd estimates agree within a factor of 2 (a chi-square spread far wider
+ * than 4 vs 16 runs allow), so the half-widths' ratio lies near
+ * (t_3 / 2) / (t_15 / 4) = 2.99. */
+static void test_width_shrinks(void)
+{
+	char wdir[] = "/tmp/spate-width-XXXXXX";
+	if (!mkdtemp(wdir))
+		return;
+	double hw[2] = { 0, 0 }, sd[2] = { 0, 0 };
+	const int reps[2] = { 4, 16 };
+	for (int k = 0; k < 2; k++) {
+		char sw[256], db[256], json[1024];
+		snprintf(sw, sizeof sw, "%s/s%d.json", wdir, k);
+		snprintf(db, sizeof db, "%s/r%d.db", wdir, k);
+		snprintf(json, sizeof json,
+			 "{\"base\":{\"experiment\":\"w\",\"sources\":[{\"topic\":"
+			 "\"in\",\"arrivals\":{\"workload\":\"poisson\",\"rate\":1.5,"
+			 "\"count\":%d}, \"to\":[\"f\"]}],\"functions\":[{\"name\":"
+			 "\"f\",\"service\":{\"type\":\"exponential\",\"mean\":1},"
+			 "\"initial_replicas\":2}]},\"vary\":[{\"path\":"
+			 "\"functions[0].memory_mb\",\"values\":[128]}],"
+			 "\"replications\":%d,\"seed\":3}",
+			 test_quick() ? 500 : 2000, reps[k]);
+		FILE *f = fopen(sw, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(json, f);
+		fclose(f);
+		struct err e = {0};
+		struct sweep_opts o = { .path = sw, .db = db, .jobs = 1,
+					.quiet = 1 };
+		T_EQ_INT(sweep_run(&o, &e), 0);
+		const char *metrics[] = { "p99" };
+		struct report_opts ro = { .metrics = metrics, .nmetrics = 1 };
+		struct report *r = report_compute(db, &ro, &e);
+		T_TRUE(r != NULL, "%s", e.msg);
+		if (!r)
+			return;
+		const struct report_stat *st = report_stat(r, 0, 0);
+		T_EQ_INT(st->n, reps[k]);
+		hw[k] = st->hw;
+		sd[k] = st->sd;
+		report_free(r);
+		unlink(sw);
+		unlink(db);
+	}
+	rmdir(wdir);
+	T_TRUE(sd[0] > 0 && sd[1] > 0 && sd[0] / sd[1] < 2 && sd[1] / sd[0] < 2,
+	       "sd with 4 runs %g, with 16 runs %g", sd[0], sd[1]);
+	double want = (3.182446305 / 2) / (2.131449546 / 4) * sd[0] / sd[1];
+	T_NEAR(hw[0] / hw[1], want, 1e-6 * want);
+	T_TRUE(hw[0] / hw[1] > 1.5 && hw[0] / hw[1] < 6,
+	       "half-widths %g (4 runs) and %g (16 runs)", hw[0], hw[1]);
+}
+
 int test_report_register(void)
 {
 	CU_pSuite s = CU_add_suite("report", suite_init, suite_clean);
@@ -858,7 +915,8 @@ int test_report_register(void)
 	    !CU_add_test(s, "digits", test_digits) ||
 	    !CU_add_test(s, "errors", test_errors) ||
 	    !CU_add_test(s, "hot journal", test_hot_journal) ||
-	    !CU_add_test(s, "parsing", test_parsing))
+	    !CU_add_test(s, "parsing", test_parsing) ||
+	    !CU_add_test(s, "widths shrink as 1/sqrt(n)", test_width_shrinks))
 		return -1;
 	return 0;
 }
