@@ -1670,6 +1670,8 @@ static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
 			at_pop(L, ap);
 		}
 	}
+	if (as && check_keys(L, as, keys, NKEYS(keys), p->params, p->nparams) < 0)
+		return -1;
 	cJSON *pres = c->plugin ? cJSON_CreateObject() : cJSON_CreateString(p->name);
 	if (c->plugin && pres &&
 	    (!cJSON_AddStringToObject(pres, "so", c->plugin_path) ||
@@ -1679,8 +1681,7 @@ static int load_autoscaler(struct ld *L, const cJSON *root, cJSON *res)
 	}
 	if (!pres)
 		return oom(L);
-	if ((as && check_keys(L, as, keys, NKEYS(keys), p->params, p->nparams) < 0) ||
-	    put(L, res, "policy", pres) < 0 ||
+	if (put(L, res, "policy", pres) < 0 ||
 	    get_num(L, as, "interval_s", p->interval_s, R_GT0, &c->decision_interval_s,
 		    res) < 0 ||
 	    get_num(L, as, "actuation_delay_s", 0, R_GE0, &c->actuation_delay_s, res) < 0 ||

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct dist {
 	enum dist_kind kind;
@@ -522,6 +523,13 @@ int dist_read_samples(const char *path, double **out, size_t *n,
 	if (!f)
 		return err_set(e, ERR_INPUT, "%s: cannot open: %s", path,
 			       strerror(errno));
+	/* a directory or a device (/dev/zero) is the user's mistake, and
+	 * reading one line of /dev/zero would never end */
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(f);
+		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+	}
 	char *line = NULL;
 	size_t cap = 0, count = 0, alloc = 0, lineno = 0;
 	double *xs = NULL;

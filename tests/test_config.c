@@ -633,6 +633,11 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	/* found by fuzzing (issue 8): a leak, and non-files that exited 1 or
+	 * read without bound */
+	{"autoscaler_unknown_key_leak.json", ": autoscaler.bogus: unknown key; valid keys: policy, interval_s, actuation_delay_s, replicas"},
+	{"dist_file_directory.json", ": functions[0].service.file: tests/bad/.: not a regular file"},
+	{"dist_file_dev_zero.json", ": functions[0].service.file: /dev/zero: not a regular file"},
 	{"syntax_missing_comma.json", ":3:3: JSON syntax error near '\"functions\": []'"},
 	{"syntax_truncated.json", ":3:19: JSON syntax error near ','"},
 	{"syntax_bad_literal.json", ":3:16: JSON syntax error near 'tru'"},
