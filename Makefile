@@ -93,7 +93,8 @@ study: deps
 
 # --- set-up ----------------------------------------------------------------
 DEBS := build-essential pkg-config libgsl-dev libsqlite3-dev sqlite3 \
-	libcjson-dev libcunit1-dev zlib1g-dev gnuplot-nox python3
+	libcjson-dev libcunit1-dev zlib1g-dev gnuplot-nox python3 \
+	valgrind clang libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -104,7 +105,7 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 .PHONY: study all test test-san bench demo deps clean
 
@@ -136,3 +137,73 @@ test-mpi: deps
 
 FORCE:
 .PHONY: test-mpi FORCE
+
+# --- fuzzing (issue 8) -----------------------------------------------------
+# `make fuzz` builds the libFuzzer targets with clang (package
+# libclang-rt-14-dev provides libclang_rt.fuzzer); `make fuzz-run
+# FUZZ_SECONDS=60` runs each for that long, one after the other, from a
+# scratch directory (relative paths in fuzzed configs resolve there, not in
+# the repo). New corpus units go to build-fuzz/corpus/ (not committed);
+# fuzz/corpus/ holds the committed seeds (fuzz/make-corpus.sh) and
+# fuzz/*.dict the words the parsers look for (fuzz/make-dicts.sh). A crash,
+# leak or timeout leaves build-fuzz/artifacts/TARGET-{crash,leak,timeout}-*
+# and fails the target; replay one with `cd build-fuzz/run &&
+# ASAN_OPTIONS=fast_unwind_on_malloc=0 ../fuzz_config FILE` (full stacks
+# through cJSON, which has no frame pointers). Needs the Debian packages
+# clang and libclang-rt-14-dev (libFuzzer), e.g. in a FUZZ_DEBS for CI.
+FUZZ_CC      ?= clang
+FUZZ_B       := build-fuzz
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -std=c11 -Wall -Wextra -Wno-unused-parameter \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_B)/%.o)
+FUZZ_TARGETS := fuzz_config fuzz_trace
+FUZZ_SECONDS ?= 60
+# per-input limits: a config or a trace of a few KiB that takes 10 s or
+# 2 GiB is a bug (denial of service by a small file)
+FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+# plugins are refused inside the fuzzer (fuzz/fuzz_config.c says why)
+# (explicit rules, not a pattern: pattern-made objects would be deleted as
+# intermediate files and rebuilt every time)
+$(FUZZ_B)/fuzz_config: $(FUZZ_B)/fuzz/fuzz_config.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXPORT) -Wl,--wrap=plugin_open -o $@ $^ $(LDLIBS)
+$(FUZZ_B)/fuzz_trace: $(FUZZ_B)/fuzz/fuzz_trace.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(EXPORT) -o $@ $^ $(LDLIBS)
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz/%.d)
+
+# every target runs even when an earlier one failed; the status says if any did
+fuzz-run: fuzz
+	@st=0; for t in $(FUZZ_TARGETS); do \
+	  c=$${t#fuzz_}; \
+	  mkdir -p $(FUZZ_B)/corpus/$$c $(FUZZ_B)/artifacts $(FUZZ_B)/run; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  ( cd $(FUZZ_B)/run && ../$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	      -artifact_prefix=$(CURDIR)/$(FUZZ_B)/artifacts/$$t- \
+	      -dict=$(CURDIR)/fuzz/$$c.dict \
+	      $(CURDIR)/$(FUZZ_B)/corpus/$$c $(CURDIR)/fuzz/corpus/$$c ) || st=1; \
+	done; \
+	[ $$st = 0 ] || echo "fuzz-run: failures; inputs in $(FUZZ_B)/artifacts/"; \
+	exit $$st
+
+.PHONY: fuzz fuzz-run
+
+# --- performance regression gate (issue 8) --------------------------------
+# Instructions per event under valgrind --tool=callgrind for the engine
+# benchmark and the demo model, against tools/perf_baseline.txt; fails when
+# either grows by more than PERF_MARGIN percent (default 10). After a
+# deliberate change: tools/perf_gate.sh --update, and commit the baseline.
+# Needs valgrind (add it to DEBS).
+perf-gate: deps
+	@$(MAKE) --no-print-directory $(B)/spate-bench bin/spate
+	BENCH=$(B)/spate-bench SPATE=bin/spate PERF_NO_BUILD=1 tools/perf_gate.sh
+
+.PHONY: perf-gate
