@@ -24,6 +24,7 @@
  * arrivals are non-decreasing by construction. Constant memory; expected
  * (1 + amplitude) candidates per message.
  */
+#include "gen.h"
 #include "workload.h"
 
 #include "dist.h"
@@ -40,8 +41,6 @@ enum {
 	P_NOISE_INTERVAL, P_SIZE, P_KEY_SPACE, P_DURATION, P_COUNT, P_N
 };
 
-/* Integers stored in a double are exact up to 2^53. */
-#define DIURNAL_INT_MAX 9007199254740992.0
 /* M_PI is not in C11 nor POSIX. */
 #define DIURNAL_TWO_PI 6.28318530717958647692528676655900577
 
@@ -82,35 +81,12 @@ static const struct param_def diurnal_params[P_N] = {
 		.help = "length of a noise bucket, seconds (> 0 when noise_cv > 0); "
 			"buckets start at multiples of it from t = 0",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = DIURNAL_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = DIURNAL_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct diurnal {
-	struct rng *rng;
-	const struct dist *size;   /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	struct dist *noise;        /* owned; NULL: no noise */
 	double peak;               /* mean_rate * (1 + amplitude), msg/s */
 	double amplitude, omega, phase;   /* omega = 2 pi / period, rad/s */
@@ -119,20 +95,7 @@ struct diurnal {
 	double bucket_end;         /* INFINITY without noise */
 	double majorant;           /* peak * this bucket's factor */
 	double t;                  /* the last candidate */
-	double duration;           /* 0: unlimited */
-	uint64_t key_space;        /* 0: keyless */
-	uint64_t count;            /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int diurnal_check_int(const char *name, double v, struct err *e)
-{
-	if (!(v >= 0 && v <= DIURNAL_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [0, 2^53], got %g", name, v);
-	return 0;
-}
 
 static void diurnal_close(void *state)
 {
@@ -177,35 +140,22 @@ static void *diurnal_open(const union param_val *p, struct rng *rng,
 			"> 0 (noise_cv %g), got %g", cv, iv);
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "diurnal", e) < 0)
 		return NULL;
-	}
-	if (diurnal_check_int("key_space", p[P_KEY_SPACE].num, e) < 0 ||
-	    diurnal_check_int("count", p[P_COUNT].num, e) < 0)
-		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "diurnal: no random stream given");
-		return NULL;
-	}
 	struct diurnal *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "diurnal: out of memory");
 		return NULL;
 	}
 	*s = (struct diurnal){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.peak = rate * (1 + amp),
 		.amplitude = amp,
 		.omega = DIURNAL_TWO_PI / period,
 		.phase = phase,
 		.interval = iv,
 		.bucket_end = INFINITY,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	s->majorant = s->peak;
 	if (cv > 0) {
@@ -223,45 +173,35 @@ static void *diurnal_open(const union param_val *p, struct rng *rng,
 
 static int diurnal_end(struct diurnal *s)
 {
-	s->done = 1;
+	s->g.done = 1;
 	return 0;
 }
 
 static int diurnal_next(void *state, struct arrival *a, struct err *e)
 {
 	struct diurnal *s = state;
-	if (s->done || (s->count && s->emitted >= s->count))
+	if (gen_over(&s->g))
 		return diurnal_end(s);
 	for (;;) {
-		double t = s->t + rng_exp(s->rng, 1.0 / s->majorant);
+		double t = s->t + rng_exp(s->g.rng, 1.0 / s->majorant);
 		if (t >= s->bucket_end) {
 			/* bucket ends from the index, so they do not drift */
 			s->t = s->bucket_end;
 			s->bucket++;
 			s->bucket_end = (double)(s->bucket + 1) * s->interval;
-			s->majorant = s->peak * dist_sample(s->noise, s->rng, 0);
-			if (s->duration > 0 && s->t >= s->duration)
+			s->majorant = s->peak * dist_sample(s->noise, s->g.rng, 0);
+			if (gen_past(&s->g, s->t))
 				return diurnal_end(s);
 			continue;
 		}
 		s->t = t;
-		if (s->duration > 0 && t >= s->duration)
+		if (gen_past(&s->g, t))
 			return diurnal_end(s);
 		double keep = 1 + s->amplitude * sin(s->omega * t + s->phase);
-		if (rng_uniform(s->rng) * (1 + s->amplitude) < keep)
+		if (rng_uniform(s->g.rng) * (1 + s->amplitude) < keep)
 			break;
 	}
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = s->t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, s->t, a);
 }
 
 const struct workload workload_diurnal = {

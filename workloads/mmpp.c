@@ -29,9 +29,9 @@
  * gap or a sojourn), so arrivals are non-decreasing by construction.
  * Constant memory; O(1 + switches crossed) per arrival.
  */
+#include "gen.h"
 #include "workload.h"
 
-#include "dist.h"
 #include "err.h"
 #include "rng.h"
 
@@ -49,9 +49,6 @@ enum {
 
 enum { MMPP_MAX_STATES = 4 };
 enum { MMPP_CYCLE, MMPP_UNIFORM };
-
-/* Integers stored in a double are exact up to 2^53. */
-#define MMPP_INT_MAX 9007199254740992.0
 
 static const struct param_def mmpp_params[P_N] = {
 	[P_STATES] = {
@@ -121,54 +118,18 @@ static const struct param_def mmpp_params[P_N] = {
 		.help = "mean time spent in state 3 per visit, seconds (> 0; "
 			"used when states = 4)",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = MMPP_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = MMPP_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct mmpp {
-	struct rng *rng;
-	const struct dist *size;   /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	int n, transition, state;
 	double rate[MMPP_MAX_STATES];      /* messages per second */
 	double sojourn[MMPP_MAX_STATES];   /* mean, seconds */
 	double t;                  /* time of the last arrival or switch */
 	double switch_at;          /* end of the current sojourn */
-	double duration;           /* 0: unlimited */
-	uint64_t key_space;        /* 0: keyless */
-	uint64_t count;            /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int mmpp_check_int(const char *name, double v, struct err *e)
-{
-	if (!(v >= 0 && v <= MMPP_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [0, 2^53], got %g", name, v);
-	return 0;
-}
 
 static void *mmpp_open(const union param_val *p, struct rng *rng, struct err *e)
 {
@@ -206,31 +167,18 @@ static void *mmpp_open(const union param_val *p, struct rng *rng, struct err *e)
 			"produce a message", n - 1, n);
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "mmpp", e) < 0)
 		return NULL;
-	}
-	if (mmpp_check_int("key_space", p[P_KEY_SPACE].num, e) < 0 ||
-	    mmpp_check_int("count", p[P_COUNT].num, e) < 0)
-		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "mmpp: no random stream given");
-		return NULL;
-	}
 	struct mmpp *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "mmpp: out of memory");
 		return NULL;
 	}
 	*s = (struct mmpp){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.n = n,
 		.transition = (int)p[P_TRANSITION].num,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	double soj_sum = 0;
 	for (int i = 0; i < n; i++) {
@@ -263,48 +211,32 @@ static void mmpp_switch(struct mmpp *s)
 	if (s->transition == MMPP_CYCLE) {
 		s->state = (s->state + 1) % s->n;
 	} else {
-		int k = (int)rng_below(s->rng, (uint64_t)(s->n - 1));
+		int k = (int)rng_below(s->g.rng, (uint64_t)(s->n - 1));
 		s->state = k < s->state ? k : k + 1;
 	}
-	s->switch_at = s->t + rng_exp(s->rng, s->sojourn[s->state]);
+	s->switch_at = s->t + rng_exp(s->g.rng, s->sojourn[s->state]);
 }
 
 static int mmpp_next(void *state, struct arrival *a, struct err *e)
 {
 	struct mmpp *s = state;
-	if (s->done || (s->count && s->emitted >= s->count)) {
-		s->done = 1;
+	if (gen_over(&s->g))
 		return 0;
-	}
 	for (;;) {
 		double r = s->rate[s->state];
-		double t = r > 0 ? s->t + rng_exp(s->rng, 1.0 / r) : INFINITY;
+		double t = r > 0 ? s->t + rng_exp(s->g.rng, 1.0 / r) : INFINITY;
 		if (t < s->switch_at) {
 			s->t = t;
 			break;
 		}
 		mmpp_switch(s);
 		/* a silent state must not run the chain past the end forever */
-		if (s->duration > 0 && s->t >= s->duration) {
-			s->done = 1;
+		if (gen_past(&s->g, s->t))
 			return 0;
-		}
 	}
-	if (s->duration > 0 && s->t >= s->duration) {
-		s->done = 1;
+	if (gen_past(&s->g, s->t))
 		return 0;
-	}
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = s->t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, s->t, a);
 }
 
 static void mmpp_close(void *state)

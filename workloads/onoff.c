@@ -29,6 +29,7 @@
  * moves forward, so arrivals are non-decreasing by construction.
  * Constant memory; O(1 + periods crossed) per arrival.
  */
+#include "gen.h"
 #include "workload.h"
 
 #include "dist.h"
@@ -47,9 +48,6 @@ enum {
 
 enum { ONOFF_POISSON, ONOFF_DETERMINISTIC };
 enum { ONOFF_STATIONARY, ONOFF_START_ON, ONOFF_START_OFF };
-
-/* Integers stored in a double are exact up to 2^53. */
-#define ONOFF_INT_MAX 9007199254740992.0
 
 static const struct param_def onoff_params[P_N] = {
 	[P_RATE] = {
@@ -96,35 +94,12 @@ static const struct param_def onoff_params[P_N] = {
 			"period (needs both shapes > 1); on/off = a full period of "
 			"that kind",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = ONOFF_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = ONOFF_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct onoff {
-	struct rng *rng;
-	const struct dist *size;       /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	struct dist *on, *off;         /* period lengths, owned */
 	double gap;                    /* mean (Poisson) or exact spacing, s */
 	int spacing;
@@ -133,20 +108,7 @@ struct onoff {
 	 * deterministic mode. */
 	double w0, a0, len, u, phase;
 	uint64_t k;
-	double duration;               /* 0: unlimited */
-	uint64_t key_space;            /* 0: keyless */
-	uint64_t count;                /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int onoff_check_int(const char *name, double v, struct err *e)
-{
-	if (!(v >= 0 && v <= ONOFF_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [0, 2^53], got %g", name, v);
-	return 0;
-}
 
 static int onoff_check_pos(const char *name, double v, struct err *e)
 {
@@ -203,31 +165,18 @@ static void *onoff_open(const union param_val *p, struct rng *rng,
 			"start on or off for heavier tails)", ash, fsh);
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "onoff", e) < 0)
 		return NULL;
-	}
-	if (onoff_check_int("key_space", p[P_KEY_SPACE].num, e) < 0 ||
-	    onoff_check_int("count", p[P_COUNT].num, e) < 0)
-		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "on-off: no random stream given");
-		return NULL;
-	}
 	struct onoff *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "on-off: out of memory");
 		return NULL;
 	}
 	*s = (struct onoff){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.gap = 1.0 / rate,
 		.spacing = (int)p[P_SPACING].num,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	s->on = dist_new_pareto(ash, asc, e);
 	s->off = dist_new_pareto(fsh, fsc, e);
@@ -266,41 +215,25 @@ static void *onoff_open(const union param_val *p, struct rng *rng,
 static int onoff_next(void *state, struct arrival *a, struct err *e)
 {
 	struct onoff *s = state;
-	if (s->done || (s->count && s->emitted >= s->count)) {
-		s->done = 1;
+	if (gen_over(&s->g))
 		return 0;
-	}
 	/* Index arithmetic, not repeated addition, keeps a long deterministic
 	 * stream on its grid. */
 	double u = s->spacing == ONOFF_DETERMINISTIC
 			   ? ((double)s->k++ + s->phase) * s->gap
-			   : s->u + rng_exp(s->rng, s->gap);
+			   : s->u + rng_exp(s->g.rng, s->gap);
 	s->u = u;
 	while (u >= s->a0 + s->len) {
 		s->a0 += s->len;
-		s->w0 += s->len + dist_sample(s->off, s->rng, 0);
-		s->len = dist_sample(s->on, s->rng, 0);
-		if (s->duration > 0 && s->w0 >= s->duration) {
-			s->done = 1;
+		s->w0 += s->len + dist_sample(s->off, s->g.rng, 0);
+		s->len = dist_sample(s->on, s->g.rng, 0);
+		if (gen_past(&s->g, s->w0))
 			return 0;
-		}
 	}
 	double t = s->w0 + (u - s->a0);
-	if (s->duration > 0 && t >= s->duration) {
-		s->done = 1;
+	if (gen_past(&s->g, t))
 		return 0;
-	}
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, t, a);
 }
 
 const struct workload workload_onoff = {

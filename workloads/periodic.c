@@ -20,6 +20,7 @@
  * tick index, so a long run does not drift. Constant memory, O(1) per
  * arrival.
  */
+#include "gen.h"
 #include "workload.h"
 
 #include "dist.h"
@@ -35,9 +36,6 @@ enum {
 	P_PERIOD, P_PHASE, P_JITTER, P_PER_TICK, P_SIZE, P_KEY_SPACE,
 	P_DURATION, P_COUNT, P_N
 };
-
-/* Integers stored in a double are exact up to 2^53. */
-#define PERIODIC_INT_MAX 9007199254740992.0
 
 static const struct param_def periodic_params[P_N] = {
 	[P_PERIOD] = {
@@ -59,60 +57,22 @@ static const struct param_def periodic_params[P_N] = {
 	},
 	[P_PER_TICK] = {
 		.name = "per_tick", .type = PARAM_INT, .def = 1, .min = 1,
-		.max = PERIODIC_INT_MAX,
+		.max = GEN_INT_MAX,
 		.help = "messages emitted at once by each tick (>= 1)",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = PERIODIC_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = PERIODIC_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct periodic {
-	struct rng *rng;
-	const struct dist *size;   /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	const struct dist *jitter; /* NULL: none */
 	double period, phase;      /* s */
 	uint64_t per_tick;
 	uint64_t tick;             /* index of the next tick */
 	uint64_t left;             /* messages left in the current tick */
 	double t;                  /* firing time of the current tick */
-	double duration;           /* 0: unlimited */
-	uint64_t key_space;        /* 0: keyless */
-	uint64_t count;            /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int periodic_check_int(const char *name, double v, double lo,
-			      struct err *e)
-{
-	if (!(v >= lo && v <= PERIODIC_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [%g, 2^53], got %g", name,
-			       lo, v);
-	return 0;
-}
 
 static void *periodic_open(const union param_val *p, struct rng *rng,
 			   struct err *e)
@@ -129,34 +89,27 @@ static void *periodic_open(const union param_val *p, struct rng *rng,
 			phase);
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	double per_tick = p[P_PER_TICK].num;
+	if (gen_check_int("per_tick", per_tick, e) < 0)
+		return NULL;
+	if (per_tick < 1) {
+		err_set(e, ERR_INPUT, "per_tick must be >= 1, got %g", per_tick);
 		return NULL;
 	}
-	if (periodic_check_int("per_tick", p[P_PER_TICK].num, 1, e) < 0 ||
-	    periodic_check_int("key_space", p[P_KEY_SPACE].num, 0, e) < 0 ||
-	    periodic_check_int("count", p[P_COUNT].num, 0, e) < 0)
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "periodic", e) < 0)
 		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "periodic: no random stream given");
-		return NULL;
-	}
 	struct periodic *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "periodic: out of memory");
 		return NULL;
 	}
 	*s = (struct periodic){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.jitter = p[P_JITTER].dist,
 		.period = period,
 		.phase = phase,
 		.per_tick = (uint64_t)p[P_PER_TICK].num,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	return s;
 }
@@ -164,33 +117,19 @@ static void *periodic_open(const union param_val *p, struct rng *rng,
 static int periodic_next(void *state, struct arrival *a, struct err *e)
 {
 	struct periodic *s = state;
-	if (s->done || (s->count && s->emitted >= s->count)) {
-		s->done = 1;
+	if (gen_over(&s->g))
 		return 0;
-	}
 	if (!s->left) {
 		double due = s->phase + (double)s->tick++ * s->period;
-		double late = s->jitter ? dist_sample(s->jitter, s->rng, 0) : 0;
+		double late = s->jitter ? dist_sample(s->jitter, s->g.rng, 0) : 0;
 		/* held back to the previous tick: order over fidelity */
 		s->t = fmax(due + late, s->t);
 		s->left = s->per_tick;
 	}
-	if (s->duration > 0 && s->t >= s->duration) {
-		s->done = 1;
+	if (gen_past(&s->g, s->t))
 		return 0;
-	}
 	s->left--;
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = s->t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, s->t, a);
 }
 
 static void periodic_close(void *state)

@@ -21,9 +21,9 @@
  * clamped into its segment, so arrivals are non-decreasing by
  * construction. Constant memory; O(1 + segments crossed) per arrival.
  */
+#include "gen.h"
 #include "workload.h"
 
-#include "dist.h"
 #include "err.h"
 #include "rng.h"
 
@@ -39,9 +39,6 @@ enum {
 
 enum { SPIKE_POISSON, SPIKE_DETERMINISTIC };
 enum { SPIKE_SEG_PRE, SPIKE_SEG_SPIKE, SPIKE_SEG_BASE };
-
-/* Integers stored in a double are exact up to 2^53. */
-#define SPIKE_INT_MAX 9007199254740992.0
 
 static const struct param_def spike_params[P_N] = {
 	[P_RATE] = {
@@ -80,35 +77,12 @@ static const struct param_def spike_params[P_N] = {
 			"current rate); deterministic = one message every 1/rate "
 			"seconds of the current rate",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = SPIKE_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = SPIKE_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct spike {
-	struct rng *rng;
-	const struct dist *size;   /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	double base, peak;         /* msg/s outside and inside spikes */
 	double at, len, every;     /* s; every 0: one spike */
 	int spacing;
@@ -120,20 +94,7 @@ struct spike {
 	double start, end, rate, lam;
 	double u;                  /* operational time of the last message */
 	uint64_t n;                /* deterministic: index of the last one */
-	double duration;           /* 0: unlimited */
-	uint64_t key_space;        /* 0: keyless */
-	uint64_t count;            /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int spike_check_int(const char *name, double v, struct err *e)
-{
-	if (!(v >= 0 && v <= SPIKE_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [0, 2^53], got %g", name, v);
-	return 0;
-}
 
 static int spike_check_nonneg(const char *name, double v, struct err *e)
 {
@@ -169,26 +130,16 @@ static void *spike_open(const union param_val *p, struct rng *rng,
 			"arrive");
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "spike", e) < 0)
 		return NULL;
-	}
-	if (spike_check_int("key_space", p[P_KEY_SPACE].num, e) < 0 ||
-	    spike_check_int("count", p[P_COUNT].num, e) < 0)
-		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "spike: no random stream given");
-		return NULL;
-	}
 	struct spike *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "spike: out of memory");
 		return NULL;
 	}
 	*s = (struct spike){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.base = base,
 		.peak = peak,
 		.at = at,
@@ -199,9 +150,6 @@ static void *spike_open(const union param_val *p, struct rng *rng,
 		.start = 0,
 		.end = at,
 		.rate = base,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	return s;
 }
@@ -231,43 +179,27 @@ static void spike_advance(struct spike *s)
 static int spike_next(void *state, struct arrival *a, struct err *e)
 {
 	struct spike *s = state;
-	if (s->done || (s->count && s->emitted >= s->count)) {
-		s->done = 1;
+	if (gen_over(&s->g))
 		return 0;
-	}
 	s->u = s->spacing == SPIKE_DETERMINISTIC ? (double)++s->n
-						 : s->u + rng_exp(s->rng, 1);
+						 : s->u + rng_exp(s->g.rng, 1);
 	for (;;) {
 		if (isinf(s->end)) {
 			if (s->rate > 0)
 				break;
-			s->done = 1;       /* silent forever */
+			s->g.done = 1;       /* silent forever */
 			return 0;
 		}
 		if (s->u < s->lam + s->rate * (s->end - s->start))
 			break;
 		spike_advance(s);
-		if (s->duration > 0 && s->start >= s->duration) {
-			s->done = 1;
+		if (gen_past(&s->g, s->start))
 			return 0;
-		}
 	}
 	double t = fmin(s->start + (s->u - s->lam) / s->rate, s->end);
-	if (s->duration > 0 && t >= s->duration) {
-		s->done = 1;
+	if (gen_past(&s->g, t))
 		return 0;
-	}
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, t, a);
 }
 
 static void spike_close(void *state)

@@ -18,9 +18,9 @@
  * piece is clamped to its segment), so arrivals are non-decreasing by
  * construction. Constant memory, O(1) per arrival.
  */
+#include "gen.h"
 #include "workload.h"
 
-#include "dist.h"
 #include "err.h"
 #include "rng.h"
 
@@ -35,9 +35,6 @@ enum {
 };
 
 enum { STEP_POISSON, STEP_DETERMINISTIC };
-
-/* Integers stored in a double are exact up to 2^53. */
-#define STEP_INT_MAX 9007199254740992.0
 
 static const struct param_def step_params[P_N] = {
 	[P_BEFORE] = {
@@ -63,54 +60,18 @@ static const struct param_def step_params[P_N] = {
 			"current rate); deterministic = one message every 1/rate "
 			"seconds of the current rate",
 	},
-	[P_SIZE] = {
-		.name = "size", .type = PARAM_DIST, .def_str = "0",
-		.help = "message size in bytes (or work units), a distribution drawn "
-			"once per message; default: always 0",
-	},
-	[P_KEY_SPACE] = {
-		.name = "key_space", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = STEP_INT_MAX,
-		.help = "number of distinct message keys, each message taking one "
-			"uniformly at random (keyed partitioning); 0 = keyless, "
-			"round robin over partitions",
-	},
-	[P_DURATION] = {
-		.name = "duration_s", .type = PARAM_NUM, .def = 0, .min = 0,
-		.max = INFINITY,
-		.help = "seconds of arrivals: messages are generated in "
-			"[0, duration_s); 0 = unlimited (the run's duration ends it)",
-	},
-	[P_COUNT] = {
-		.name = "count", .type = PARAM_INT, .def = 0, .min = 0,
-		.max = STEP_INT_MAX,
-		.help = "stop after this many messages; 0 = unlimited (the run's "
-			"duration ends it)",
-	},
+	GEN_TAIL_PARAMS(P_SIZE),
+
 };
 
 struct step {
-	struct rng *rng;
-	const struct dist *size;   /* NULL: size 0 */
+	struct gen_tail g;     /* size, keys, end; its stream */
 	double before, after, at;  /* msg/s, msg/s, s */
 	double lam_at;             /* Lambda(at) = before * at */
 	int spacing;
 	double u;                  /* operational time of the last message */
 	uint64_t k;                /* deterministic: index of the last one */
-	double duration;           /* 0: unlimited */
-	uint64_t key_space;        /* 0: keyless */
-	uint64_t count;            /* 0: unlimited */
-	uint64_t emitted;
-	int done;
 };
-
-static int step_check_int(const char *name, double v, struct err *e)
-{
-	if (!(v >= 0 && v <= STEP_INT_MAX) || v != floor(v))
-		return err_set(e, ERR_INPUT,
-			       "%s must be an integer in [0, 2^53], got %g", name, v);
-	return 0;
-}
 
 static int step_check_rate(const char *name, double v, struct err *e)
 {
@@ -138,34 +99,21 @@ static void *step_open(const union param_val *p, struct rng *rng, struct err *e)
 			before, at, after);
 		return NULL;
 	}
-	double dur = p[P_DURATION].num;
-	if (!(dur >= 0) || isnan(dur)) {
-		err_set(e, ERR_INPUT, "duration_s must be >= 0, got %g", dur);
+	struct gen_tail tail;
+	if (gen_open(&tail, p, P_SIZE, rng, "step", e) < 0)
 		return NULL;
-	}
-	if (step_check_int("key_space", p[P_KEY_SPACE].num, e) < 0 ||
-	    step_check_int("count", p[P_COUNT].num, e) < 0)
-		return NULL;
-	if (!rng) {
-		err_set(e, ERR_INTERNAL, "step: no random stream given");
-		return NULL;
-	}
 	struct step *s = malloc(sizeof *s);
 	if (!s) {
 		err_set(e, ERR_INTERNAL, "step: out of memory");
 		return NULL;
 	}
 	*s = (struct step){
-		.rng = rng,
-		.size = p[P_SIZE].dist,
+		.g = tail,
 		.before = before,
 		.after = after,
 		.at = at,
 		.lam_at = before * at,
 		.spacing = (int)p[P_SPACING].num,
-		.duration = isinf(dur) ? 0 : dur,
-		.key_space = (uint64_t)p[P_KEY_SPACE].num,
-		.count = (uint64_t)p[P_COUNT].num,
 	};
 	return s;
 }
@@ -173,37 +121,23 @@ static void *step_open(const union param_val *p, struct rng *rng, struct err *e)
 static int step_next(void *state, struct arrival *a, struct err *e)
 {
 	struct step *s = state;
-	if (s->done || (s->count && s->emitted >= s->count)) {
-		s->done = 1;
+	if (gen_over(&s->g))
 		return 0;
-	}
 	/* the index, not a running sum, keeps the deterministic grid exact */
 	s->u = s->spacing == STEP_DETERMINISTIC ? (double)++s->k
-						: s->u + rng_exp(s->rng, 1);
+						: s->u + rng_exp(s->g.rng, 1);
 	double t;
 	if (s->u < s->lam_at) {          /* lam_at > 0 implies before > 0 */
 		t = fmin(s->u / s->before, s->at);
 	} else if (s->after > 0) {
 		t = s->at + (s->u - s->lam_at) / s->after;
 	} else {
-		s->done = 1;
+		s->g.done = 1;
 		return 0;
 	}
-	if (s->duration > 0 && t >= s->duration) {
-		s->done = 1;
+	if (gen_past(&s->g, t))
 		return 0;
-	}
-	double size = s->size ? dist_sample(s->size, s->rng, 0) : 0;
-	*a = (struct arrival){ .t = t, .size = size };
-	if (s->key_space) {
-		char key[24];
-		int len = snprintf(key, sizeof key, "%" PRIu64,
-				   rng_below(s->rng, s->key_space));
-		a->key = workload_key_hash(key, (size_t)len);
-		a->keyed = 1;
-	}
-	s->emitted++;
-	return 1;
+	return gen_emit(&s->g, t, a);
 }
 
 static void step_close(void *state)
