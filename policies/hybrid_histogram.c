@@ -100,6 +100,7 @@ struct hh_fn {
 	int nbins;
 	unsigned long *bins;
 	unsigned long in, oob;
+	double sumsq;          /* sum over bins of count^2: the CV in O(1) */
 	double *raw;           /* ring of the last ar_history ITs */
 	int nraw, rawhead;
 	double idle_since;     /* < 0: not idle */
@@ -197,20 +198,15 @@ static int percentile_bin(const struct hh_fn *f, double pct)
 	return f->nbins - 1;
 }
 
-/* Sample CV (sd with n - 1) of the bin counts; 0 with no data. */
+/* Sample CV (sd with n - 1) of the bin counts; 0 with no data. From the
+ * running sums: sum (c - m)^2 = sum c^2 - nbins m^2. */
 static double bins_cv(const struct hh_fn *f)
 {
 	if (f->in == 0 || f->nbins < 2)
 		return 0;
-	double *x = malloc((size_t)f->nbins * sizeof *x);
-	if (!x)
-		return 0;
-	for (int b = 0; b < f->nbins; b++)
-		x[b] = (double)f->bins[b];
-	double mean = gsl_stats_mean(x, 1, (size_t)f->nbins);
-	double sd = gsl_stats_sd_m(x, 1, (size_t)f->nbins, mean);
-	free(x);
-	return mean > 0 ? sd / mean : 0;
+	double nb = f->nbins, mean = (double)f->in / nb;
+	double ss = f->sumsq - nb * mean * mean;
+	return ss > 0 ? sqrt(ss / (nb - 1)) / mean : 0;
 }
 
 /* The ITs in time order, oldest first, into out[0..nraw). */
@@ -288,7 +284,7 @@ static void hh_busy(void *state, int fn, double now)
 		f->nraw++;
 	double b = floor(it / p[P_BIN].num);
 	if (b < f->nbins) {
-		f->bins[(int)b]++;
+		f->sumsq += 2.0 * (double)f->bins[(int)b]++ + 1;
 		f->in++;
 	} else {
 		f->oob++;

@@ -197,7 +197,8 @@ static int lambda_platform(void *state, const struct policy_ctx *ctx,
 	return 0;
 }
 
-static void decide_direct(const struct scale_view *v, int i,
+static void decide_direct(const struct lambda_state *s,
+			  const struct scale_view *v, int i,
 			  struct scale_decision *d)
 {
 	const struct fn_view *f = &v->fn[i];
@@ -206,7 +207,7 @@ static void decide_direct(const struct scale_view *v, int i,
 	policy_observe(d, "ready", f->ready);
 	policy_observe(d, "pending", f->pending);
 	policy_observe(d, "throttles_per_s",
-		       mon_rate(v->mon, i, MON_THROTTLES, 60));
+		       mon_rate(v->mon, i, MON_THROTTLES, s->interval));
 }
 
 static void decide_esm(const struct lambda_state *s,
@@ -258,7 +259,7 @@ static void lambda_decide(void *state, const struct scale_view *v,
 		if (s->mode == MODE_ESM)
 			decide_esm(s, v, i, &out[i]);
 		else
-			decide_direct(v, i, &out[i]);
+			decide_direct(s, v, i, &out[i]);
 	}
 }
 

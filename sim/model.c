@@ -400,12 +400,13 @@ static void rep_become_ready(struct model *m, struct fn *f, int r)
 	arm_keepalive(m, f, r);
 }
 
-/* Starts one replica; cold-start delay mode makes it PENDING first. */
-static void rep_start(struct model *m, struct fn *f)
+/* Starts one replica; cold-start delay mode makes it PENDING first.
+ * Returns its index, or -1 (the model has failed). */
+static int rep_start(struct model *m, struct fn *f)
 {
 	int r = rep_alloc(m, f);
 	if (r < 0)
-		return;
+		return -1;
 	struct replica *rp = &f->rep[r];
 	rp->busy = 0;
 	rp->ka_armed = 0;
@@ -419,6 +420,7 @@ static void rep_start(struct model *m, struct fn *f)
 	} else {
 		rep_become_ready(m, f, r);
 	}
+	return r;
 }
 
 static void rep_gone(struct fn *f, int r)
@@ -855,10 +857,9 @@ static void on_prewarm(struct model *m, struct fn *f, uint64_t ref)
 		return;
 	fn_account(m, f);
 	f->prewarms++;
-	rep_start(m, f);
-	for (int r = f->nrep - 1; r >= 0; r--)
-		if (f->rep[r].state != REP_GONE)
-			f->rep[r].first = 0;   /* loaded now, not by a request */
+	int r = rep_start(m, f);
+	if (r >= 0)
+		f->rep[r].first = 0;   /* loaded now, not by a request */
 	if (f->target < f->n_pending + f->n_ready)
 		f->target = f->n_pending + f->n_ready;
 }

@@ -93,10 +93,14 @@ static void check_range(const struct cx *c, const struct scale_decision *d,
 		       c->fv[i].max_replicas);
 		T_TRUE(memchr(d[i].reason, '\0', sizeof d[i].reason) != NULL,
 		       "%s: reason not terminated", c->pol->name);
+		/* observed values may be NaN (shown as null: "not known yet")
+		 * but must be named, and there can be no more than fit */
+		T_TRUE(d[i].nobserved >= 0 &&
+			       d[i].nobserved <= POLICY_MAX_OBSERVED,
+		       "%s: %d observations", c->pol->name, d[i].nobserved);
 		for (int k = 0; k < d[i].nobserved; k++)
-			T_TRUE(!isnan(d[i].observed[k].value) ||
-				       strcmp(d[i].observed[k].name, "") != 0,
-			       "%s: unnamed NaN observation", c->pol->name);
+			T_TRUE(d[i].observed[k].name && *d[i].observed[k].name,
+			       "%s: observation %d unnamed", c->pol->name, k);
 	}
 }
 
