@@ -119,6 +119,7 @@
 #include "plugin.h"
 #include "policy.h"
 #include "rng.h"
+#include "suggest.h"
 #include "workload.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -251,59 +252,10 @@ static void names_free(struct names *nm)
 	free(nm->store);
 }
 
-static int lower(int ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
-}
-
-/* Optimal string alignment distance (Levenshtein plus adjacent
- * transpositions, so "memroy" is one edit from "memory"), ignoring case. */
-static int edit_distance(const char *a, const char *b)
-{
-	enum { CAP = 48 };
-	size_t la = strlen(a), lb = strlen(b);
-	if (la >= CAP || lb >= CAP)
-		return strcmp(a, b) == 0 ? 0 : INT_MAX;
-	int d[CAP][CAP];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int cost = lower(a[i - 1]) != lower(b[j - 1]);
-			int best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < best)
-				best = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-			    lower(a[i - 2]) == lower(b[j - 1]) &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-/* The candidate closest to `given`, or NULL when none is close enough to be
- * a plausible typo (a third of the length, at least one edit). */
+/* The candidate closest to `given`, or NULL (suggest.h judges a typo). */
 static const char *closest(const char *given, const struct names *nm)
 {
-	int limit = (int)strlen(given) / 3;
-	if (limit < 1)
-		limit = 1;
-	const char *best = NULL;
-	int bestd = INT_MAX;
-	for (size_t i = 0; i < nm->n; i++) {
-		int d = edit_distance(given, nm->v[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = nm->v[i];
-		}
-	}
-	return bestd <= limit ? best : NULL;
+	return suggest_closest(given, nm->v, nm->n);
 }
 
 static void names_list(const struct names *nm, char *buf, size_t cap)

@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "stats.h"
+#include "suggest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -162,32 +163,6 @@ static size_t text_width(const char *s)
 	return w;
 }
 
-/* Edit distance, for did-you-mean; long names get no suggestion. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The candidate closest to s: the same but for case; else within a third
  * of its length in edits; else one whose last path component is s
  * ("rate" for "workload.rate"); else the first that s is a prefix of.
@@ -195,19 +170,11 @@ static size_t edit_distance(const char *a, const char *b)
 static const char *did_you_mean(const char *s, const char *const *cand,
 				size_t n)
 {
-	const char *best = NULL;
-	size_t bestd = SIZE_MAX, len = strlen(s);
-	size_t limit = len / 3 > 1 ? len / 3 : 1;
+	size_t len = strlen(s);
 	for (size_t i = 0; i < n; i++)
 		if (strcasecmp(cand[i], s) == 0)
 			return cand[i];
-	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(s, cand[i]);
-		if (d <= limit && d < bestd) {
-			bestd = d;
-			best = cand[i];
-		}
-	}
+	const char *best = suggest_closest(s, cand, n);
 	for (size_t i = 0; !best && len > 0 && i < n; i++) {
 		size_t lc = strlen(cand[i]);
 		if (lc > len && cand[i][lc - len - 1] == '.' &&

@@ -40,6 +40,7 @@
 #include "err.h"
 #include "rec.h"
 #include "runner.h"
+#include "suggest.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -145,62 +146,11 @@ static char *sw_read_file(const char *path, struct err *e)
 	return buf;
 }
 
-/* Edit distance with adjacent transpositions (so "replicatoins" is one edit
- * from "replications"), case-insensitive; capped short names only, which is
- * all a key can be. Config has the same idea privately; a shared helper
- * would serve both. */
-static int sw_distance(const char *a, const char *b)
-{
-	enum { N = 40 };
-	size_t la = strlen(a), lb = strlen(b);
-	if (la >= N || lb >= N)
-		return strcmp(a, b) == 0 ? 0 : 1000;
-	int row[3][N + 1];   /* rows i-2, i-1, i (mod 3) */
-	for (size_t j = 0; j <= lb; j++)
-		row[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int *cur = row[i % 3], *up = row[(i - 1) % 3], *up2 = row[(i + 1) % 3];
-		cur[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
-			int v = up[j - 1] + (ca != cb);
-			if (up[j] + 1 < v)
-				v = up[j] + 1;
-			if (cur[j - 1] + 1 < v)
-				v = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) &&
-			    (a[i - 2] | 0x20) == cb && up2[j - 2] + 1 < v)
-				v = up2[j - 2] + 1;
-			cur[j] = v;
-		}
-	}
-	return row[la % 3][lb];
-}
-
-/* The candidate within a plausible typo of `given` (a third of its length,
- * at least one edit), or NULL. */
-static const char *sw_closest(const char *given, const char *const *cand,
-			      size_t n)
-{
-	int limit = (int)strlen(given) / 3, best = 1000;
-	if (limit < 1)
-		limit = 1;
-	const char *pick = NULL;
-	for (size_t i = 0; i < n; i++) {
-		int d = sw_distance(given, cand[i]);
-		if (d < best) {
-			best = d;
-			pick = cand[i];
-		}
-	}
-	return best <= limit ? pick : NULL;
-}
-
 /* "; did you mean 'x'?" or "; LABEL: a, b, c" into buf. */
 static void sw_suggest(const char *given, const char *const *cand, size_t n,
 		       const char *label, char *buf, size_t cap)
 {
-	const char *near = sw_closest(given, cand, n);
+	const char *near = suggest_closest(given, cand, n);
 	if (near) {
 		snprintf(buf, cap, "; did you mean '%s'?", near);
 		return;
