@@ -122,48 +122,12 @@ static void erl_fini(void *state)
 	free(state);
 }
 
-/* p-quantile of the M/M/c wait (0 when P(wait) <= 1 - p). */
+/* p-quantile of the M/M/c wait (0 when P(wait) <= 1 - p), and P(wait). */
 static double wait_quantile(int c, double lambda, double mu, double p,
 			    double *pwait)
 {
 	*pwait = qt_erlang_c(c, lambda / mu);
-	double x = log(*pwait / (1 - p));
-	return x > 0 ? x / (c * mu - lambda) : 0;
-}
-
-/* Smallest c in [lo, cap] with w_p <= budget (w_p falls with c), found by
- * doubling from lo so no Erlang C is evaluated far above the answer; cap and
- * *met = 0 when even cap misses it (the engine would clamp there anyway). */
-static int smallest_c(int lo, int cap, double lambda, double mu, double p,
-		      double budget, int *met)
-{
-	double pw;
-	*met = 1;
-	if (lo >= cap) {
-		*met = !(wait_quantile(lo, lambda, mu, p, &pw) > budget);
-		return lo;
-	}
-	if (wait_quantile(lo, lambda, mu, p, &pw) <= budget)
-		return lo;
-	long bad = lo, good = lo;
-	do {
-		bad = good;
-		good = good * 2 + 1 < cap ? good * 2 + 1 : cap;
-		if (wait_quantile((int)good, lambda, mu, p, &pw) <= budget)
-			break;
-		if (good == cap) {
-			*met = 0;
-			return cap;
-		}
-	} while (1);
-	while (good - bad > 1) {
-		long mid = bad + (good - bad) / 2;
-		if (wait_quantile((int)mid, lambda, mu, p, &pw) <= budget)
-			good = mid;
-		else
-			bad = mid;
-	}
-	return (int)good;
+	return qt_mmc_wait_quantile(c, lambda, mu, p);
 }
 
 static int to_int(double x)
@@ -232,7 +196,7 @@ static void decide_one(struct erl_fn *h, const struct fn_view *f,
 	} else {
 		/* the answer past max_replicas would be clamped anyway */
 		double cap = fmin((double)f->max_replicas * conc, 1e9);
-		int met, c_slo = smallest_c(to_int(floor(a) + 1),
+		int met, c_slo = qt_mmc_min_servers(to_int(floor(a) + 1),
 					    to_int(fmax(cap, 1)), lambda, mu,
 					    h->p, h->slo - sp, &met);
 		c = c_slo > c_util ? c_slo : c_util;

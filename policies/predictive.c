@@ -303,14 +303,6 @@ static int clamp_int(double x)
 	return x > 0 ? (int)x : 0;
 }
 
-/* p-quantile of the M/M/c wait, from P(Wq > t) = C e^{-(c mu - lambda) t};
- * 0 when P(wait) <= 1 - p. Needs c mu > lambda. */
-static double wait_q(long c, double lambda, double mu, double p)
-{
-	double x = log(qt_erlang_c((int)c, lambda / mu) / (1 - p));
-	return x > 0 ? x / ((double)c * mu - lambda) : 0;
-}
-
 static void mmc_size(double lambda, double mu, double p, double slo,
 		     double max_util, int cap, struct mmc_size *r)
 {
@@ -324,25 +316,12 @@ static void mmc_size(double lambda, double mu, double p, double slo,
 		r->c = r->c_util;
 		return;
 	}
-	/* w_p falls with c once c > a: double from the least stable c, then
-	 * bisect between the last miss and the first hit */
-	double budget = slo - r->sp;
-	long lo = clamp_int(floor(a) + 1), hi = lo, miss = lo - 1;
-	r->met = lo <= cap;
-	while (r->met && wait_q(hi, lambda, mu, p) > budget) {
-		if (hi >= cap)
-			r->met = 0;
-		miss = hi;
-		hi = hi * 2 + 1 < cap ? hi * 2 + 1 : cap;
-	}
-	while (r->met && hi - miss > 1) {
-		long mid = miss + (hi - miss) / 2;
-		if (wait_q(mid, lambda, mu, p) <= budget)
-			hi = mid;
-		else
-			miss = mid;
-	}
-	r->c_slo = r->met ? (int)hi : (int)(lo > cap ? lo : cap);
+	/* the fewest slots meeting the SLO (qtheory: doubling, then bisection);
+	 * a least stable count already above the cap cannot meet it there */
+	int lo = clamp_int(floor(a) + 1), met;
+	int c_slo = qt_mmc_min_servers(lo, cap, lambda, mu, p, slo - r->sp, &met);
+	r->met = lo <= cap && met;
+	r->c_slo = r->met ? c_slo : (lo > cap ? lo : cap);
 	r->c = r->c_slo > r->c_util ? r->c_slo : r->c_util;
 }
 

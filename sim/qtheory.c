@@ -104,3 +104,42 @@ double qt_jackson_tandem_w(int n, const int *c, double lambda, const double *mu)
 		w += qt_mmc_w(c[i], lambda, mu[i]);
 	return w;
 }
+
+double qt_mmc_wait_quantile(int c, double lambda, double mu, double p)
+{
+	if (!(c > 0 && mu > 0 && lambda >= 0 && c * mu > lambda && p > 0 && p < 1))
+		return NAN;
+	double x = log(qt_erlang_c(c, lambda / mu) / (1 - p));
+	return x > 0 ? x / (c * mu - lambda) : 0;
+}
+
+int qt_mmc_min_servers(int lo, int cap, double lambda, double mu, double p,
+		       double budget, int *met)
+{
+	*met = 1;
+	if (lo >= cap) {
+		*met = !(qt_mmc_wait_quantile(lo, lambda, mu, p) > budget);
+		return lo;
+	}
+	if (qt_mmc_wait_quantile(lo, lambda, mu, p) <= budget)
+		return lo;
+	long bad = lo, good = lo;
+	for (;;) {
+		bad = good;
+		good = good * 2 + 1 < cap ? good * 2 + 1 : cap;
+		if (qt_mmc_wait_quantile((int)good, lambda, mu, p) <= budget)
+			break;
+		if (good == cap) {
+			*met = 0;
+			return cap;
+		}
+	}
+	while (good - bad > 1) {
+		long mid = bad + (good - bad) / 2;
+		if (qt_mmc_wait_quantile((int)mid, lambda, mu, p) <= budget)
+			good = mid;
+		else
+			bad = mid;
+	}
+	return (int)good;
+}

@@ -14,6 +14,16 @@ double qt_mmc_wq(int c, double lambda, double mu);   /* mean wait in queue */
 double qt_mmc_w(int c, double lambda, double mu);    /* mean sojourn */
 /* P(Wq > t) in M/M/c FIFO */
 double qt_mmc_wait_tail(int c, double lambda, double mu, double t);
+/* p-quantile of the M/M/c wait in queue, from P(Wq > t) = C e^{-(c mu -
+ * lambda) t}: 0 when P(wait) <= 1 - p; NAN when unstable. */
+double qt_mmc_wait_quantile(int c, double lambda, double mu, double p);
+/* The fewest servers c in [lo, cap] whose wait p-quantile is at most
+ * budget (it falls with c once c mu > lambda), found by doubling from lo
+ * then bisecting, so no Erlang C is evaluated far above the answer. *met
+ * is 0 when even cap misses (cap is returned); lo >= cap returns lo, *met
+ * telling whether lo meets it. lo must exceed lambda/mu. */
+int qt_mmc_min_servers(int lo, int cap, double lambda, double mu, double p,
+		       double budget, int *met);
 /* Pollaczek-Khinchine: M/G/1 mean wait from the first two moments of S */
 double qt_mg1_wq(double lambda, double es, double es2);
 double qt_md1_wq(double lambda, double d);

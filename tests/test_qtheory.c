@@ -161,6 +161,33 @@ static void test_stats(void)
 	T_TRUE(isnan(stats_correlation(cx, cy, 1)), "correlation of one pair");
 }
 
+/* The wait quantile inverts the tail exactly, and the server search equals
+ * a linear scan for every budget on a grid (so doubling and bisection
+ * neither skip nor overshoot the answer). */
+static void test_mmc_sizing(void)
+{
+	/* M/M/4, lambda 3, mu 1: P(Wq > t) = C e^{-t}, C = 0.50943 */
+	double q = qt_mmc_wait_quantile(4, 3, 1, 0.95);
+	T_NEAR(qt_mmc_wait_tail(4, 3, 1, q), 0.05, 1e-12);
+	T_NEAR(q, log(qt_erlang_c(4, 3) / 0.05), 1e-12);
+	/* P(wait) below 1 - p: the quantile is 0 */
+	T_NEAR(qt_mmc_wait_quantile(40, 3, 1, 0.95), 0, 0);
+	T_TRUE(isnan(qt_mmc_wait_quantile(3, 3, 1, 0.95)), "unstable gives NAN");
+	for (double budget = 0.001; budget < 3; budget *= 1.7) {
+		int lin = -1;
+		for (int c = 51; c <= 200 && lin < 0; c++)
+			if (qt_mmc_wait_quantile(c, 50, 1, 0.99) <= budget)
+				lin = c;
+		int met;
+		int got = qt_mmc_min_servers(51, 200, 50, 1, 0.99, budget, &met);
+		T_EQ_INT(got, lin < 0 ? 200 : lin);
+		T_EQ_INT(met, lin >= 0);
+	}
+	int met;
+	T_EQ_INT(qt_mmc_min_servers(60, 60, 50, 1, 0.99, 1e-9, &met), 60);
+	T_EQ_INT(met, 0);
+}
+
 int test_qtheory_register(void)
 {
 	CU_pSuite s = CU_add_suite("qtheory", NULL, NULL);
@@ -169,6 +196,7 @@ int test_qtheory_register(void)
 	if (!CU_add_test(s, "Erlang B and M/M/c/c", test_erlang_b) ||
 	    !CU_add_test(s, "Erlang C", test_erlang_c) ||
 	    !CU_add_test(s, "M/M/c waits and tail", test_mmc) ||
+	    !CU_add_test(s, "M/M/c sizing for a wait quantile", test_mmc_sizing) ||
 	    !CU_add_test(s, "Pollaczek-Khinchine and M/D/1", test_mg1) ||
 	    !CU_add_test(s, "Jackson tandem", test_jackson) ||
 	    !CU_add_test(s, "stats: t interval, sd, correlation", test_stats))
