@@ -207,3 +207,64 @@ perf-gate: deps
 	BENCH=$(B)/spate-bench SPATE=bin/spate PERF_NO_BUILD=1 tools/perf_gate.sh
 
 .PHONY: perf-gate
+
+# --- paper figures (issue 7) ------------------------------------------------
+# `make figures` renders every figure of the paper into results/figures/
+# (fig_*.pdf for LaTeX, fig_*.png for the README) from the result databases,
+# running a sweep first when its database is missing: the standard study
+# (results/study.db), the keep-alive sweep (results/keepalive.db) and, once
+# experiments/stragglers/stragglers.json exists, the straggler sweep
+# (results/stragglers.db; without the file that figure is skipped with a
+# message). plots/figures.sh does the work (plots/README.md).
+# `make figures-check` (part of `make test`'s prerequisites if the lead
+# wants; < 10 s) draws every figure from the fixture
+# tests/fixtures/make_figures_fixture.sql and checks each output's magic
+# bytes (%PDF, \x89PNG) and size.
+FIGDIR   := results/figures
+FIGURES  := plots/figures.sh --out $(FIGDIR) --spate bin/spate
+STRAG_BY ?= cluster.lb
+
+results/study.db:
+	$(MAKE) --no-print-directory study
+results/keepalive.db: experiments/keepalive/keepalive.json experiments/keepalive/base.json
+	@$(MAKE) --no-print-directory bin/spate
+	bin/spate sweep experiments/keepalive/keepalive.json --db $@ -j $(STUDY_JOBS) --resume --quiet
+
+figures: deps
+	@$(MAKE) --no-print-directory bin/spate
+	@[ -e results/study.db ] || $(MAKE) --no-print-directory study
+	@[ -e results/keepalive.db ] || $(MAKE) --no-print-directory results/keepalive.db
+	$(FIGURES) --experiment study latency_cdf results/study.db
+	$(FIGURES) --experiment study replicas results/study.db
+	$(FIGURES) --experiment study cost_p99 results/study.db
+	$(FIGURES) --experiment study lag results/study.db
+	$(FIGURES) --experiment study slo results/study.db
+	$(FIGURES) coldstart_waste results/keepalive.db
+	@if [ -f experiments/stragglers/stragglers.json ]; then \
+	  [ -e results/stragglers.db ] || bin/spate sweep experiments/stragglers/stragglers.json \
+	    --db results/stragglers.db -j $(STUDY_JOBS) --resume --quiet || exit 1; \
+	  $(FIGURES) --by '$(STRAG_BY)' --metric p99 stragglers results/stragglers.db || exit 1; \
+	else \
+	  echo "figures: skipping fig_stragglers: experiments/stragglers/stragglers.json does not exist yet"; \
+	fi
+
+FIGCHECK := $(B)/figures-check
+figures-check: deps
+	@$(MAKE) --no-print-directory bin/spate
+	@rm -rf $(FIGCHECK) && mkdir -p $(FIGCHECK)
+	cd tests/fixtures && sqlite3 $(CURDIR)/$(FIGCHECK)/fixture.db < make_figures_fixture.sql
+	@set -e; F="plots/figures.sh --out $(FIGCHECK) --spate bin/spate"; db=$(FIGCHECK)/fixture.db; \
+	for f in latency_cdf replicas cost_p99 lag slo; do $$F --experiment study $$f $$db; done; \
+	$$F --experiment keepalive coldstart_waste $$db; \
+	$$F --experiment stragglers --by lb,speculation stragglers $$db; \
+	$$F --experiment stragglers --by policy,lb --name fig_stragglers_policy stragglers $$db; \
+	n=0; for f in $(FIGCHECK)/*.pdf $(FIGCHECK)/*.png; do \
+	  case $$f in *.pdf) m='%PDF';; *.png) m=$$(printf '\211PNG');; esac; \
+	  [ "$$(head -c 4 $$f)" = "$$m" ] || { echo "figures-check: $$f: not a $${f##*.} file"; exit 1; }; \
+	  [ $$(wc -c < $$f) -gt 2000 ] || { echo "figures-check: $$f: too small"; exit 1; }; \
+	  n=$$((n + 1)); \
+	done; \
+	[ $$n = 16 ] || { echo "figures-check: $$n files, expected 16"; exit 1; }; \
+	echo "figures-check: $$n figure files OK"
+
+.PHONY: figures figures-check

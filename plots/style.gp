@@ -83,3 +83,46 @@ set mytics
 eval 'set grid xtics ytics back '.FIG_GRID
 set key noautotitle samplen 3 spacing 1.1 width 0 box lc rgb '#bbbbbb' lw 0.5 opaque
 set style fill solid 1.0 noborder
+
+# --- policies -----------------------------------------------------------
+# One look per autoscaling policy, the same in every figure that compares
+# policies (plots/figures.sh): policy_lt(NAME) is its linetype. The table
+# is keyed by name, so a figure with a subset of the policies still draws
+# each one as everywhere else. Seven Okabe-Ito colours (and grey) with
+# filled markers, then the same colours with open markers and other
+# dashes: colour, marker and dash each tell the policies apart, so they
+# read in grayscale too. POLICIES is also the order in which figures list
+# policies (the reactive baselines first, the oracle last).
+POLICIES = 'static hpa kpa keda-kafka openfaas ds2 dhalion erlang-c predictive latency-slo lambda hybrid-histogram oracle'
+set linetype 21 lc rgb '#777777' lw 1.2 dt (2,2)          pt 3  ps 1.2
+set linetype 22 lc rgb '#000000' lw 1.4 dt 1              pt 7  ps 1.0
+set linetype 23 lc rgb '#0072B2' lw 1.2 dt (10,5)         pt 5  ps 1.0
+set linetype 24 lc rgb '#D55E00' lw 1.2 dt (3,3)          pt 9  ps 1.2
+set linetype 25 lc rgb '#CC79A7' lw 1.2 dt (20,6)         pt 11 ps 1.2
+set linetype 26 lc rgb '#009E73' lw 1.2 dt (14,4,3,4)     pt 13 ps 1.2
+set linetype 27 lc rgb '#E69F00' lw 1.2 dt (8,3,2,3,2,3)  pt 15 ps 1.2
+set linetype 28 lc rgb '#56B4E9' lw 1.2 dt (2,5)          pt 6  ps 1.0
+set linetype 29 lc rgb '#0072B2' lw 1.2 dt (4,4)          pt 4  ps 1.0
+set linetype 30 lc rgb '#D55E00' lw 1.2 dt (16,4)         pt 8  ps 1.2
+set linetype 31 lc rgb '#009E73' lw 1.2 dt (6,3,2,3)      pt 12 ps 1.2
+set linetype 32 lc rgb '#CC79A7' lw 1.2 dt (2,3)          pt 10 ps 1.2
+set linetype 33 lc rgb '#555555' lw 1.4 dt (12,3)         pt 14 ps 1.2
+# Policies not in the table (plugins, the external agent) take these, in
+# the order a figure meets them; the caller passes that order as k.
+set linetype 41 lc rgb '#E69F00' lw 1.2 dt (4,2)          pt 2  ps 1.0
+set linetype 42 lc rgb '#56B4E9' lw 1.2 dt (12,3,3,3)     pt 1  ps 1.2
+set linetype 43 lc rgb '#000000' lw 1.2 dt (2,6)          pt 3  ps 1.0
+set linetype 44 lc rgb '#D55E00' lw 1.2 dt (24,4)         pt 2  ps 1.0
+# Rank of a policy in POLICIES (1-based), 0 if absent: the number of words
+# before its first occurrence between spaces, plus one.
+policy_rank(name) = (_pp = strstrt(' '.POLICIES.' ', ' '.name.' '), \
+	_pp == 0 ? 0 : words((' '.POLICIES.' ')[1:_pp]) + 1)
+policy_lt(name, k) = (policy_rank(name) > 0) ? 20 + policy_rank(name) \
+	: 41 + (k - 1) % 4
+
+# Multi-panel figures draw their key as a last, empty panel spanning the
+# figure (gnuplot fits a key's columns to the plot it belongs to, so the
+# key of one narrow panel would not spread across the figure):
+#   eval fig_key_panel(bottom, top)     (screen fractions)
+#   plot NaN notitle, for [...] keyentry ... title ...
+fig_key_panel(b, t) = sprintf("unset border; unset tics; unset xlabel; unset ylabel; unset x2tics; unset y2tics; unset y2label; unset x2label; unset grid; unset arrow; unset label; unset logscale; unset title; unset object; set xrange [0:1]; set yrange [0:1]; set lmargin at screen 0.01; set rmargin at screen 0.99; set bmargin at screen %g; set tmargin at screen %g", b, t)

@@ -23,7 +23,7 @@
  *     const struct policy spate_policy = { ... };
  * and spate refuses one built against another version. Bump it whenever a
  * struct in this file or monitor.h changes layout or meaning. */
-#define SPATE_POLICY_ABI 1
+#define SPATE_POLICY_ABI 2
 
 #include <stddef.h>
 
@@ -51,6 +51,22 @@ struct fn_view {
 	 * holds them (Knative's activator, the OpenFaaS gateway) reports them at
 	 * once, not through the scrape. 0 when a replica exists. */
 	long held_at_zero;
+	/* Replicas started but waiting for a node with room (PENDING,
+	 * unschedulable): more of them will not help. */
+	int unplaced;
+	/* Per-replica speed as a proxy in front of the replicas observes it
+	 * (moving averages of response times; only while the function balances
+	 * with cluster.lb "speed-aware"): READY replicas slower than twice the
+	 * median, and the slowest one's time over the median (1 when unknown). */
+	int slow_replicas;
+	double slowest_ratio;
+};
+
+/* Capacity the scheduler knows: nodes and their free slots (all 0 when the
+ * config has no nodes: capacity is unlimited). */
+struct cluster_view {
+	int nodes, nodes_up;
+	long slots_total, slots_free;
 };
 
 /* Ground truth, given only to a policy that asks for it (struct policy
@@ -71,6 +87,7 @@ struct scale_view {
 	const struct fn_view *fn;   /* [nfn] */
 	const struct mon *mon;
 	const struct oracle_view *oracle;   /* NULL unless lookahead > 0 */
+	const struct cluster_view *cluster;
 };
 
 /* What a keep-alive policy (Azure's hybrid histogram) decides when a

@@ -79,6 +79,21 @@
  *             "bill": "replica_time" | "execution_time" ["replica_time"] }
  *   "slo": { "latency_s": number > 0 or null [null: no SLO] }
  *   "record": { "timeline_interval_s": number >= 0 [1; 0 = no timeline] }
+ *   "cluster": {
+ *     "nodes": array of {"class": string [node class N], "count": integer
+ *              1..100000 [1], "slots": integer >= 1 [16], "memory_mb":
+ *              number > 0 [65536], "speed": number > 0 [1]}
+ *              [empty: unlimited capacity, speed 1, no placement]
+ *     "placement": "spread" | "pack" | "random" ["spread"]
+ *     "lb": "central" | "round-robin" | "random" | "least-outstanding" |
+ *           "power-of-two" | "jsq" | "speed-aware" ["central"]
+ *     "stragglers": { "onset_rate_per_h": number >= 0 [0] (per node),
+ *                     "slowdown": distribution [3] (factor; below 1 is 1),
+ *                     "duration_s": distribution [60],
+ *                     "slow_nodes": integer >= 0, <= nodes [0],
+ *                     "slow_factor": number >= 1 [2],
+ *                     "inflation_p": number in [0, 1] [0] (per invocation),
+ *                     "inflation_factor": distribution [10] } }
  * }
  * Distribution: a bare number (deterministic), or an object with "type" and
  * the parameters of that type, plus "per_byte": number >= 0 [0] on any type
@@ -1094,6 +1109,10 @@ static const char *const full_modes[] = {"drop", "block"};
 static const char *const edge_modes[] = {"broadcast", "branch"};
 static const char *const cost_models[] = {"gb_second", "replica_hour"};
 static const char *const bill_modes[] = {"replica_time", "execution_time"};
+static const char *const placements[] = {"spread", "pack", "random"};
+static const char *const lb_modes[] = {"central", "round-robin", "random",
+				       "least-outstanding", "power-of-two", "jsq",
+				       "speed-aware"};
 
 static int require_array(struct ld *L, const cJSON *obj, const char *key,
 			 const cJSON **out)
@@ -1396,7 +1415,7 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 		"name", "service", "cold_start", "cold_start_mode", "outputs",
 		"concurrency", "memory_mb", "keep_alive_s", "min_replicas",
 		"max_replicas", "initial_replicas", "queue_capacity", "on_full",
-		"on_demand", "edges", "scaling",
+		"on_demand", "edges", "scaling", "node_slots",
 	};
 	static const char *const scaling_keys[] = {"managed"};
 	struct config *c = L->c;
@@ -1425,7 +1444,8 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 	f->cold_mode = (enum cold_mode)mode;
 	if (get_opt_dist(L, fj, "outputs", &f->outputs, res) < 0 ||
 	    get_int(L, fj, "concurrency", 1, 1, 1000000, &f->concurrency, res) < 0 ||
-	    get_num(L, fj, "memory_mb", 128, R_GT0, &f->memory_mb, res) < 0)
+	    get_num(L, fj, "memory_mb", 128, R_GT0, &f->memory_mb, res) < 0 ||
+	    get_int(L, fj, "node_slots", 1, 1, 1000000, &f->node_slots, res) < 0)
 		return -1;
 
 	const cJSON *ka = member(fj, "keep_alive_s");
@@ -1739,6 +1759,8 @@ out:
 	return rc;
 }
 
+static int load_cluster(struct ld *L, const cJSON *root, cJSON *res);
+
 static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
 {
 	static const char *const mon_keys[] = {"scrape_interval_s", "retention_s"};
@@ -1801,6 +1823,138 @@ static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
 	    get_num(L, s, "timeline_interval_s", 1, R_GE0, &c->timeline_interval_s, r) < 0)
 		return -1;
 	at_pop(L, at);
+	return load_cluster(L, root, res);
+}
+
+/* A distribution with a default: the default goes through the same parser,
+ * so the resolved document spells it the same way. */
+static int get_dist(struct ld *L, const cJSON *obj, const char *key, double def,
+		    struct dist **out, cJSON *res)
+{
+	const cJSON *it = member(obj, key);
+	cJSON *tmp = it ? NULL : cJSON_CreateNumber(def), *canon = NULL;
+	size_t at = at_key(L, key);
+	if (!it && !tmp)
+		return oom(L);
+	*out = parse_dist(L, it ? it : tmp, &canon);
+	cJSON_Delete(tmp);
+	if (!*out)
+		return -1;
+	at_pop(L, at);
+	return put(L, res, key, canon);
+}
+
+static int load_nodes(struct ld *L, const cJSON *nodes, cJSON *res)
+{
+	static const char *const keys[] = {"class", "count", "slots", "memory_mb",
+					   "speed"};
+	struct cfg_cluster *cl = &L->c->cluster;
+	if (!nodes)
+		return 0;
+	size_t at = at_key(L, "nodes");
+	if (!cJSON_IsArray(nodes))
+		return fail(L, "must be an array, got %s", describe(nodes).s);
+	int n = cJSON_GetArraySize(nodes), i = 0;
+	cl->classes = calloc(n ? (size_t)n : 1, sizeof *cl->classes);
+	if (!cl->classes)
+		return oom(L);
+	for (const cJSON *it = nodes->child; it; it = it->next, i++) {
+		struct cfg_node_class *nc = &cl->classes[i];
+		size_t ai = at_idx(L, i);
+		cJSON *r = put_obj(L, res, NULL);
+		if (!r)
+			return -1;
+		if (!cJSON_IsObject(it))
+			return fail(L, "must be an object, got %s", describe(it).s);
+		if (check_keys(L, it, keys, NKEYS(keys), NULL, 0) < 0)
+			return -1;
+		const cJSON *nm = member(it, "class");
+		size_t ak = at_key(L, "class");
+		if (nm && !cJSON_IsString(nm))
+			return fail(L, "must be a string, got %s", describe(nm).s);
+		at_pop(L, ak);
+		char def[32];
+		snprintf(def, sizeof def, "class%d", i);
+		nc->name = strdup(nm ? nm->valuestring : def);
+		cl->nclasses = i + 1;
+		if (!nc->name || put(L, r, "class", cJSON_CreateString(nc->name)) < 0)
+			return oom(L);
+		if (get_int(L, it, "count", 1, 1, 100000, &nc->count, r) < 0 ||
+		    get_int(L, it, "slots", 16, 1, 1000000, &nc->slots, r) < 0 ||
+		    get_num(L, it, "memory_mb", 65536, R_GT0, &nc->memory_mb, r) < 0 ||
+		    get_num(L, it, "speed", 1, R_GT0, &nc->speed, r) < 0)
+			return -1;
+		if (cl->nnodes + nc->count > 100000)
+			return fail(L, "more than 100000 nodes in all");
+		cl->nnodes += nc->count;
+		at_pop(L, ai);
+	}
+	at_pop(L, at);
+	return 0;
+}
+
+static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
+{
+	static const char *const keys[] = {"nodes", "placement", "lb", "stragglers"};
+	static const char *const st_keys[] = {
+		"onset_rate_per_h", "slowdown", "duration_s", "slow_nodes",
+		"slow_factor", "inflation_p", "inflation_factor",
+	};
+	struct cfg_cluster *cl = &L->c->cluster;
+	const cJSON *s, *st;
+	cJSON *r, *rn, *rs;
+	int mode;
+	double v;
+	if (get_section(L, root, "cluster", &s) < 0 || !(r = put_obj(L, res, "cluster")))
+		return -1;
+	size_t at = at_key(L, "cluster");
+	if (s && check_keys(L, s, keys, NKEYS(keys), NULL, 0) < 0)
+		return -1;
+	if (!(rn = put_arr(L, r, "nodes")) || load_nodes(L, member(s, "nodes"), rn) < 0 ||
+	    get_enum(L, s, "placement", placements, NKEYS(placements), PLACE_SPREAD,
+		     &mode, r) < 0)
+		return -1;
+	cl->placement = (enum placement)mode;
+	if (get_enum(L, s, "lb", lb_modes, NKEYS(lb_modes), LB_CENTRAL, &mode, r) < 0)
+		return -1;
+	cl->lb = (enum lb_mode)mode;
+	if (get_section(L, s, "stragglers", &st) < 0 || !(rs = put_obj(L, r, "stragglers")))
+		return -1;
+	size_t as = at_key(L, "stragglers");
+	if ((st && check_keys(L, st, st_keys, NKEYS(st_keys), NULL, 0) < 0) ||
+	    get_num(L, st, "onset_rate_per_h", 0, R_GE0, &v, rs) < 0)
+		return -1;
+	cl->onset_rate_per_s = v / 3600;
+	if (get_dist(L, st, "slowdown", 3, &cl->slowdown, rs) < 0 ||
+	    get_dist(L, st, "duration_s", 60, &cl->episode_s, rs) < 0 ||
+	    get_int(L, st, "slow_nodes", 0, 0, 100000, &cl->slow_nodes, rs) < 0)
+		return -1;
+	if (cl->slow_nodes > cl->nnodes) {
+		at_key(L, "slow_nodes");
+		return fail(L, "must be <= the number of nodes (%d), got %d", cl->nnodes,
+			    cl->slow_nodes);
+	}
+	struct rule ge1 = {.lo_kind = LO_GE, .lo = 1, .hi = INFINITY};
+	struct rule prob = {.lo_kind = LO_GE, .lo = 0, .hi = 1};
+	if (get_num(L, st, "slow_factor", 2, ge1, &cl->slow_factor, rs) < 0 ||
+	    get_num(L, st, "inflation_p", 0, prob, &cl->inflation_p, rs) < 0 ||
+	    get_dist(L, st, "inflation_factor", 10, &cl->inflation, rs) < 0)
+		return -1;
+	at_pop(L, as);
+	/* a replica must fit on some node, or it would wait forever */
+	for (int i = 0; cl->nnodes && i < L->c->nfunctions; i++) {
+		const struct cfg_function *f = &L->c->functions[i];
+		int fits = 0;
+		for (int k = 0; k < cl->nclasses; k++)
+			fits |= cl->classes[k].slots >= f->node_slots &&
+				cl->classes[k].memory_mb >= f->memory_mb;
+		if (!fits) {
+			return fail(L, "nodes: a replica of '%s' (node_slots %d, memory_mb "
+				    "%s) fits on no node class", f->name, f->node_slots,
+				    num_txt(f->memory_mb).s);
+		}
+	}
+	at_pop(L, at);
 	return 0;
 }
 
@@ -1819,6 +1973,7 @@ static int load_top(struct ld *L, const cJSON *root, cJSON *res)
 	static const char *const keys[] = {
 		"experiment", "seed", "replication", "rng", "duration_s", "warmup_s",
 		"sources", "functions", "autoscaler", "monitor", "cost", "slo", "record",
+		"cluster",
 	};
 	struct config *c = L->c;
 	const cJSON *it, *srcs, *fns;
@@ -2289,6 +2444,12 @@ void config_free(struct config *c)
 	}
 	free(c->sources);
 	free(c->functions);
+	for (int i = 0; i < c->cluster.nclasses; i++)
+		free(c->cluster.classes[i].name);
+	free(c->cluster.classes);
+	dist_free(c->cluster.slowdown);
+	dist_free(c->cluster.episode_s);
+	dist_free(c->cluster.inflation);
 	plugin_close(c->plugin);   /* after the params its table describes */
 	free(c->plugin_path);
 	free(c->plugin_symbol);

@@ -33,6 +33,13 @@ enum cold_mode { COLD_DELAY, COLD_FIRST_REQUEST };
 enum on_full { FULL_DROP, FULL_BLOCK };
 enum edge_mode { EDGES_BROADCAST, EDGES_BRANCH };
 enum cost_model { COST_GB_SECOND, COST_REPLICA_HOUR };
+enum placement { PLACE_SPREAD, PLACE_PACK, PLACE_RANDOM };
+enum lb_mode {
+	LB_CENTRAL,             /* one FIFO per function, idle replica first */
+	LB_ROUND_ROBIN, LB_RANDOM, LB_LEAST_OUTSTANDING, LB_POWER_OF_TWO,
+	LB_JSQ,                 /* fewest waiting (not in service) */
+	LB_SPEED_AWARE,         /* least expected wait from observed speed */
+};
 
 struct cfg_source {
 	char *topic;
@@ -57,6 +64,7 @@ struct cfg_edge {
 
 struct cfg_function {
 	char *name;
+	int node_slots;             /* slots a replica takes on its node */
 	struct dist *service;
 	struct dist *cold_start;    /* NULL: no cold start */
 	enum cold_mode cold_mode;
@@ -85,6 +93,30 @@ struct cfg_cost {
 				       0: GB-s of replica lifetime */
 };
 
+struct cfg_node_class {
+	char *name;
+	int count, slots;
+	double memory_mb;
+	double speed;               /* service time is divided by it */
+};
+
+/* Nodes and what goes wrong with them. No node classes: capacity is
+ * unlimited and every replica runs at speed 1 (no placement). */
+struct cfg_cluster {
+	struct cfg_node_class *classes;
+	int nclasses, nnodes;
+	enum placement placement;
+	enum lb_mode lb;
+	/* slow episodes: per node, onset as a Poisson process while the node
+	 * is not slow; factor >= 1 multiplies service times */
+	double onset_rate_per_s;
+	struct dist *slowdown, *episode_s;
+	int slow_nodes;             /* persistently slow, chosen at random */
+	double slow_factor;
+	double inflation_p;         /* per invocation */
+	struct dist *inflation;
+};
+
 struct config {
 	char *path;                 /* file it came from ("<string>" in tests) */
 	char *experiment;
@@ -106,6 +138,7 @@ struct config {
 	double scrape_interval_s;
 	double monitor_retention_s;
 	struct cfg_cost cost;
+	struct cfg_cluster cluster;
 	double slo_latency_s;       /* 0: no SLO */
 	double timeline_interval_s; /* 0: no timeline */
 	char *resolved_json;        /* canonical, defaults filled in */

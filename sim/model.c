@@ -35,6 +35,7 @@
 
 #include "arrivals.h"
 #include "autoscaler.h"
+#include "cluster.h"
 #include "config.h"
 #include "dist.h"
 #include "err.h"
@@ -46,6 +47,7 @@
 #include "pool.h"
 #include "rec.h"
 #include "rng.h"
+#include "stats.h"
 #include "workload.h"
 
 #define NIL POOL_NIL
@@ -67,6 +69,7 @@ enum ev_kind {
 	EV_UNLOAD,    /* a = fn, b = idle plan generation */
 	EV_PREWARM,   /* a = fn, b = idle plan generation */
 	EV_RETRY,     /* a = msg: a throttled request is offered again */
+	EV_SLOW,      /* a = node, b = 1: an episode starts, 0: it ends */
 };
 
 enum rep_state { REP_PENDING, REP_READY, REP_DRAINING, REP_GONE };
@@ -84,6 +87,7 @@ struct job {
 
 struct msg {
 	double t_enq;
+	double t_start;       /* service start (observed speed) */
 	uint32_t job, fn;
 	uint32_t next;        /* queue / blocked list link */
 	uint32_t replica;     /* in service */
@@ -94,18 +98,22 @@ struct msg {
 	uint16_t attempt;     /* throttled offers so far (retry backoff) */
 };
 
-struct replica {
-	double t_idle;        /* when busy last dropped to 0 */
-	uint32_t busy;
-	uint32_t gen;
-	uint8_t state;
-	uint8_t first;        /* first request not served yet (first_request) */
-	uint8_t ka_armed;
-};
-
 struct fifo {
 	uint32_t head, tail;
 	long len;
+};
+
+struct replica {
+	double t_idle;        /* when busy last dropped to 0 */
+	double est_s;         /* observed service time, moving average; 0: none */
+	struct fifo rq;       /* routed here, waiting (load-balanced modes) */
+	uint32_t busy;
+	uint32_t gen;
+	int node;             /* CLUSTER_ANY, CLUSTER_NONE (waiting for room) */
+	int rl_pos;           /* index in fn.rl while READY (balanced modes) */
+	uint8_t state;
+	uint8_t first;        /* first request not served yet (first_request) */
+	uint8_t ka_armed;
 };
 
 struct fn {
@@ -127,6 +135,16 @@ struct fn {
 	long holding;         /* finished messages holding a slot for outputs
 				 blocked downstream */
 	struct fifo queue, blocked;
+	/* load balancing over READY replicas (cluster.lb other than central):
+	 * each replica has its own queue; `queue` holds only what arrived
+	 * while no replica was READY (an activator's buffer) */
+	enum lb_mode lb;
+	int *rl, nrl;         /* READY replicas, dense */
+	uint64_t rr;          /* round-robin position, rotating scan start */
+	long rq_len;          /* over every replica's rq */
+	struct rng *r_lb;
+	int n_unplaced;       /* PENDING replicas no node has room for */
+	double a_unplaced;
 	int dispatching, redispatch;   /* reentrancy guard of fn_dispatch */
 	int *waiting_parts;   /* (src, part) pairs stalled on this fn, block mode */
 	int nwaiting, capwaiting;
@@ -157,6 +175,8 @@ struct fn {
 				 invocation ended */
 	uint32_t plan_gen;    /* cancels the idle plan's timers */
 	uint64_t throttles, cold_requests, prewarms, unloads;
+	uint64_t inflated;
+	double est_s;         /* observed service time over all replicas */
 };
 
 struct part {
@@ -212,6 +232,9 @@ struct model {
 	double next_scrape;
 	struct autoscaler *as;
 	struct fn_view *views;
+	struct cluster_view cluster_view;
+	double *scratch;      /* replica speeds, for a median */
+	int capscratch;
 	struct scale_decision *decisions;
 	int quiet_rounds;
 	uint64_t nonperiodic; /* pending events that are not periodic */
@@ -219,6 +242,14 @@ struct model {
 	struct platform_rules rules;
 	int has_rules, has_idle_hooks;
 	struct rng *r_retry;
+	/* nodes: replicas no node has room for wait here, in start order */
+	struct cluster *cl;
+	struct placing { int fn; uint64_t ref; } *unplaced;
+	size_t nunplaced, capunplaced;
+	int place_due;        /* room freed: try the waiting replicas */
+	double a_slow;        /* node-seconds in a slow episode */
+	int nslow;
+	double t_slow;
 	/* ground truth for a policy that reads the future (the oracle) */
 	struct lookahead *la;
 	struct oracle_view oracle;
@@ -247,7 +278,7 @@ static int fail(struct model *m)
 static int is_periodic(enum ev_kind kind)
 {
 	return kind == EV_SCRAPE || kind == EV_DECIDE || kind == EV_TIMELINE ||
-	       kind == EV_STOP;
+	       kind == EV_STOP || kind == EV_SLOW;
 }
 
 static void at(struct model *m, double t, enum ev_kind kind, uint32_t a,
@@ -306,7 +337,8 @@ static void fn_account(struct model *m, struct fn *f)
 	f->a_busy += (double)f->busy_slots * dt;
 	f->a_busy_ready += (double)f->busy_ready * dt;
 	f->a_useful += (double)(f->busy_slots - f->holding) * dt;
-	f->a_queue += (double)f->queue.len * dt;
+	f->a_queue += (double)(f->queue.len + f->rq_len) * dt;
+	f->a_unplaced += f->n_unplaced * dt;
 	if (f->blocked.len || f->nwaiting)
 		f->a_backpressure += dt;
 	f->t_acc = m->now;
@@ -360,11 +392,14 @@ static int rep_alloc(struct model *m, struct fn *f)
 		int cap = f->caprep ? f->caprep * 2 : 64;
 		struct replica *rep = realloc(f->rep, (size_t)cap * sizeof *rep);
 		int *fr = rep ? realloc(f->freerep, (size_t)cap * sizeof *fr) : NULL;
-		uint64_t *av = fr ? realloc(f->avail, (size_t)(cap / 64) * sizeof *av) : NULL;
+		int *rl = fr ? realloc(f->rl, (size_t)cap * sizeof *rl) : NULL;
+		uint64_t *av = rl ? realloc(f->avail, (size_t)(cap / 64) * sizeof *av) : NULL;
 		if (rep)
 			f->rep = rep;
 		if (fr)
 			f->freerep = fr;
+		if (rl)
+			f->rl = rl;
 		if (!av) {
 			err_set(m->err, ERR_INTERNAL, "out of memory (replicas of %s)",
 				f->cfg->name);
@@ -390,6 +425,29 @@ static void arm_keepalive(struct model *m, struct fn *f, int r)
 
 static void fn_dispatch(struct model *m, struct fn *f);
 
+/* Messages waiting for a slot: the function's queue and its replicas'. */
+static long fn_waiting(const struct fn *f)
+{
+	return f->queue.len + f->rq_len;
+}
+
+static void rl_add(struct fn *f, int r)
+{
+	if (f->lb == LB_CENTRAL)
+		return;
+	f->rep[r].rl_pos = f->nrl;
+	f->rl[f->nrl++] = r;
+}
+
+static void rl_del(struct fn *f, int r)
+{
+	if (f->lb == LB_CENTRAL)
+		return;
+	int k = f->rep[r].rl_pos, last = f->rl[--f->nrl];
+	f->rl[k] = last;
+	f->rep[last].rl_pos = k;
+}
+
 static void rep_become_ready(struct model *m, struct fn *f, int r)
 {
 	struct replica *rp = &f->rep[r];
@@ -397,11 +455,43 @@ static void rep_become_ready(struct model *m, struct fn *f, int r)
 	rp->t_idle = m->now;
 	f->n_ready++;
 	avail_set(f, r, 1);
+	rl_add(f, r);
 	arm_keepalive(m, f, r);
 }
 
-/* Starts one replica; cold-start delay mode makes it PENDING first.
- * Returns its index, or -1 (the model has failed). */
+/* A READY replica stops taking work (it goes, or drains). */
+static void rep_unready(struct fn *f, int r)
+{
+	f->n_ready--;
+	avail_set(f, r, 0);
+	rl_del(f, r);
+}
+
+/* The replica has a node: its cold start begins. `waited`: it was PENDING
+ * waiting for room until now. */
+static void rep_placed(struct model *m, struct fn *f, int r, int waited)
+{
+	struct replica *rp = &f->rep[r];
+	if (waited)
+		f->n_unplaced--;
+	if (f->cfg->cold_start && f->cfg->cold_mode == COLD_DELAY) {
+		if (!waited) {
+			rp->state = REP_PENDING;
+			f->n_pending++;
+		}
+		f->cold_starts++;
+		double d = dist_sample(f->cfg->cold_start, f->r_cold, 0);
+		at(m, m->now + d, EV_READY, (uint32_t)f->idx, rep_ref(f, r));
+	} else {
+		if (waited)
+			f->n_pending--;
+		rep_become_ready(m, f, r);
+	}
+}
+
+/* Starts one replica; cold-start delay mode makes it PENDING first, and so
+ * does a cluster with no room for it (until room frees). Returns its
+ * index, or -1 (the model has failed). */
 static int rep_start(struct model *m, struct fn *f)
 {
 	int r = rep_alloc(m, f);
@@ -410,56 +500,110 @@ static int rep_start(struct model *m, struct fn *f)
 	struct replica *rp = &f->rep[r];
 	rp->busy = 0;
 	rp->ka_armed = 0;
+	rp->est_s = 0;
+	rp->rq = (struct fifo){ .head = NIL, .tail = NIL };
 	rp->first = f->cfg->cold_start && f->cfg->cold_mode == COLD_FIRST_REQUEST;
-	if (f->cfg->cold_start && f->cfg->cold_mode == COLD_DELAY) {
-		rp->state = REP_PENDING;
-		f->n_pending++;
-		f->cold_starts++;
-		double d = dist_sample(f->cfg->cold_start, f->r_cold, 0);
-		at(m, m->now + d, EV_READY, (uint32_t)f->idx, rep_ref(f, r));
-	} else {
-		rep_become_ready(m, f, r);
+	rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb);
+	if (rp->node != CLUSTER_NONE) {
+		rep_placed(m, f, r, 0);
+		return r;
 	}
+	if (m->nunplaced == m->capunplaced) {
+		size_t cap = m->capunplaced ? m->capunplaced * 2 : 16;
+		struct placing *u = realloc(m->unplaced, cap * sizeof *u);
+		if (!u) {
+			err_set(m->err, ERR_INTERNAL, "out of memory (unplaced replicas)");
+			return fail(m);
+		}
+		m->unplaced = u;
+		m->capunplaced = cap;
+	}
+	m->unplaced[m->nunplaced++] = (struct placing){
+		.fn = f->idx, .ref = rep_ref(f, r),
+	};
+	rp->state = REP_PENDING;
+	f->n_pending++;
+	f->n_unplaced++;
 	return r;
 }
 
-static void rep_gone(struct fn *f, int r)
+/* Places waiting replicas, in the order they were started, wherever room
+ * has freed. Runs between events, so placing cannot re-enter dispatch. */
+static void place_waiting(struct model *m)
+{
+	m->place_due = 0;
+	size_t keep = 0, n = m->nunplaced;
+	for (size_t k = 0; k < n; k++) {
+		struct placing pl = m->unplaced[k];
+		struct fn *f = &m->fn[pl.fn];
+		int r = (int)(uint32_t)pl.ref;
+		struct replica *rp = &f->rep[r];
+		if (rp->gen != (uint32_t)(pl.ref >> 32))
+			continue;   /* removed while it waited */
+		rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb);
+		if (rp->node == CLUSTER_NONE) {
+			m->unplaced[keep++] = pl;
+			continue;
+		}
+		fn_account(m, f);
+		rep_placed(m, f, r, 1);
+		f->redispatch = 1;   /* marks it for the pass below */
+	}
+	m->nunplaced = keep;
+	for (int i = 0; i < m->nfn && !m->failed; i++)
+		if (m->fn[i].redispatch) {
+			m->fn[i].redispatch = 0;
+			fn_dispatch(m, &m->fn[i]);
+		}
+}
+
+static void rep_gone(struct model *m, struct fn *f, int r)
 {
 	struct replica *rp = &f->rep[r];
+	if (rp->node >= 0) {
+		cluster_release(m->cl, rp->node, f->cfg->node_slots, f->cfg->memory_mb);
+		m->place_due = m->nunplaced > 0;
+	} else if (rp->node == CLUSTER_NONE) {
+		f->n_unplaced--;
+	}
+	rp->node = CLUSTER_ANY;
 	rp->state = REP_GONE;
 	rp->gen++;
 	avail_set(f, r, 0);
 	f->freerep[f->nfreerep++] = r;
 }
 
-/* Removes one replica: pending first, then idle ready (highest index: the
- * least used under lowest-first dispatch), then drains a busy one.
+/* Removes one replica: pending first (those still waiting for a node
+ * before those starting), then idle ready (highest index: the least used
+ * under lowest-first dispatch), then drains the least loaded busy one.
  * Returns 0 when nothing could be removed. */
-static int rep_remove_one(struct fn *f)
+static int rep_remove_one(struct model *m, struct fn *f)
 {
-	for (int r = f->nrep - 1; r >= 0; r--)
-		if (f->rep[r].state == REP_PENDING) {
-			f->n_pending--;
-			rep_gone(f, r);
-			return 1;
-		}
+	for (int pass = 0; pass < 2; pass++)
+		for (int r = f->nrep - 1; r >= 0; r--)
+			if (f->rep[r].state == REP_PENDING &&
+			    (pass || f->rep[r].node == CLUSTER_NONE)) {
+				f->n_pending--;
+				rep_gone(m, f, r);
+				return 1;
+			}
 	for (int r = f->nrep - 1; r >= 0; r--)
 		if (f->rep[r].state == REP_READY && f->rep[r].busy == 0) {
-			f->n_ready--;
-			rep_gone(f, r);
+			rep_unready(f, r);
+			rep_gone(m, f, r);
 			return 1;
 		}
 	int best = -1;
 	for (int r = f->nrep - 1; r >= 0; r--)
 		if (f->rep[r].state == REP_READY &&
-		    (best < 0 || f->rep[r].busy < f->rep[best].busy))
+		    (best < 0 || f->rep[r].busy + f->rep[r].rq.len <
+				 f->rep[best].busy + f->rep[best].rq.len))
 			best = r;
 	if (best < 0)
 		return 0;
+	rep_unready(f, best);
 	f->rep[best].state = REP_DRAINING;
 	f->busy_ready -= f->rep[best].busy;
-	avail_set(f, best, 0);
-	f->n_ready--;
 	f->n_draining++;
 	return 1;
 }
@@ -473,7 +617,7 @@ static void fn_scale_to(struct model *m, struct fn *f, int target)
 		rep_start(m, f);
 		have++;
 	}
-	while (have > target && rep_remove_one(f))
+	while (have > target && rep_remove_one(m, f))
 		have--;
 	fn_dispatch(m, f);
 }
@@ -531,9 +675,9 @@ static int fn_has_room(struct fn *f)
 			return 1;
 		cap += (long)f->n_pending * f->cfg->concurrency;
 	}
-	if (cap < 0 || f->queue.len < cap)
+	if (cap < 0 || fn_waiting(f) < cap)
 		return 1;
-	return f->queue.len == 0 && f->blocked.len == 0 && avail_first(f) >= 0;
+	return fn_waiting(f) == 0 && f->blocked.len == 0 && avail_first(f) >= 0;
 }
 
 /* On-demand platforms (Lambda, OpenWhisk) start one new environment for a
@@ -574,7 +718,7 @@ static long account_inflight(const struct model *m)
 	for (int i = 0; i < m->nfn; i++)
 		if (m->fn[i].per_request)
 			n += m->fn[i].busy_slots - m->fn[i].holding +
-			     m->fn[i].queue.len;
+			     fn_waiting(&m->fn[i]);
 	return n;
 }
 
@@ -610,6 +754,7 @@ static void idle_end(struct model *m, struct fn *f)
 }
 
 static void msg_finish(struct model *m, uint32_t i);
+static void enqueue(struct model *m, struct fn *f, uint32_t i);
 
 static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 		    uint32_t holder, unsigned attempt);
@@ -672,7 +817,7 @@ static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 		fifo_push(m, &f->blocked, i);
 		return 0;
 	}
-	fifo_push(m, &f->queue, i);
+	enqueue(m, f, i);
 	if (!f->n_ready && !f->n_pending && f->cfg->managed &&
 	    m->cfg->policy->wake_from_zero && !m->wake_pending) {
 		m->wake_pending = 1;
@@ -689,10 +834,12 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 	if (rp->busy++ == 0)
 		f->n_busy_rep++;
 	f->busy_slots++;
-	f->busy_ready++;
+	if (rp->state == REP_READY)   /* a draining one serves its own queue */
+		f->busy_ready++;
 	if (rp->busy >= (uint32_t)f->cfg->concurrency)
 		avail_set(f, r, 0);
 	ms->replica = (uint32_t)r;
+	ms->t_start = m->now;
 	const struct job *jb = job_at(m, ms->job);
 	if (jb->recorded) {
 		f->started++;
@@ -709,7 +856,103 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 	} else {
 		d = dist_sample(f->cfg->service, f->r_service, size);
 	}
+	if (rp->node >= 0)
+		d /= cluster_speed(m->cl, rp->node);
+	if (m->cfg->cluster.inflation_p > 0) {
+		double x = cluster_inflation(m->cl);
+		if (x > 1) {
+			f->inflated++;
+			d *= x;
+		}
+	}
 	at(m, m->now + d, EV_DONE, i, 0);
+}
+
+/* ------------------------------------------------------ load balancing */
+
+static long outstanding(const struct replica *rp)
+{
+	return (long)rp->busy + rp->rq.len;
+}
+
+/* What a replica's choice costs under the scanning strategies; lower is
+ * better. speed-aware: the expected time to finish one more message there,
+ * from the replica's observed service time (the function's average until
+ * it has one). */
+static double lb_cost(const struct fn *f, const struct replica *rp)
+{
+	switch (f->lb) {
+	case LB_JSQ:   /* fewest waiting; fewer in service breaks ties */
+		return (double)rp->rq.len * (f->cfg->concurrency + 1) + rp->busy;
+	case LB_SPEED_AWARE: {
+		double est = rp->est_s > 0 ? rp->est_s : f->est_s;
+		long ahead = outstanding(rp) + 1 - f->cfg->concurrency;
+		return est * (1 + (ahead > 0 ? (double)ahead / f->cfg->concurrency : 0));
+	}
+	default:
+		return (double)outstanding(rp);
+	}
+}
+
+/* A READY replica for the next message (f->nrl > 0). Scans start at a
+ * rotating position so that ties spread over the replicas. */
+static int lb_pick(struct fn *f)
+{
+	int n = f->nrl;
+	if (f->cfg->queue_capacity == 0)   /* no queue: only a free slot */
+		return avail_first(f);
+	switch (f->lb) {
+	case LB_ROUND_ROBIN:
+		return f->rl[f->rr++ % (uint64_t)n];
+	case LB_RANDOM:
+		return f->rl[rng_below(f->r_lb, (uint64_t)n)];
+	case LB_POWER_OF_TWO: {
+		if (n == 1)
+			return f->rl[0];
+		uint64_t a = rng_below(f->r_lb, (uint64_t)n);
+		uint64_t b = rng_below(f->r_lb, (uint64_t)n - 1);
+		if (b >= a)
+			b++;
+		int ra = f->rl[a], rb = f->rl[b];
+		return outstanding(&f->rep[rb]) < outstanding(&f->rep[ra]) ? rb : ra;
+	}
+	default: {
+		int start = (int)(f->rr++ % (uint64_t)n), best = -1;
+		double best_cost = 0;
+		for (int k = 0; k < n; k++) {
+			int r = f->rl[(start + k) % n];
+			double c = lb_cost(f, &f->rep[r]);
+			if (best < 0 || c < best_cost) {
+				best = r;
+				best_cost = c;
+			}
+		}
+		return best;
+	}
+	}
+}
+
+/* Sends message i to a replica, which starts it or queues it. */
+static void lb_route(struct model *m, struct fn *f, uint32_t i)
+{
+	int r = lb_pick(f);
+	struct replica *rp = &f->rep[r];
+	if (rp->busy < (uint32_t)f->cfg->concurrency) {
+		start_service(m, f, r, i);
+		return;
+	}
+	fifo_push(m, &rp->rq, i);
+	f->rq_len++;
+}
+
+/* A message that may wait: routed at once when the function balances
+ * over its replicas and one is READY, else into the function's queue. */
+static void enqueue(struct model *m, struct fn *f, uint32_t i)
+{
+	if (f->lb != LB_CENTRAL && f->nrl > 0)
+		lb_route(m, f, i);
+	else
+		fifo_push(m, &f->queue, i);
 }
 
 static void pump_waiting(struct model *m, struct fn *f);
@@ -720,13 +963,13 @@ static void fn_dispatch_once(struct model *m, struct fn *f);
 static void admit_blocked(struct model *m, struct fn *f)
 {
 	long cap = f->cfg->queue_capacity;
-	while (f->blocked.len && (cap < 0 || f->queue.len < cap)) {
+	while (f->blocked.len && (cap < 0 || fn_waiting(f) < cap)) {
 		uint32_t i = fifo_pop(m, &f->blocked);
 		struct msg *ms = msg_at(m, i);
 		ms->t_enq = m->now;
 		uint32_t h = ms->holder;
 		ms->holder = NIL;
-		fifo_push(m, &f->queue, i);
+		enqueue(m, f, i);
 		if (--msg_at(m, h)->blocked == 0)
 			msg_finish(m, h);
 	}
@@ -750,25 +993,41 @@ static void fn_dispatch(struct model *m, struct fn *f)
 	f->dispatching = 0;
 }
 
+/* Capacity 0: a blocked message goes straight into free slot r. */
+static void start_blocked(struct model *m, struct fn *f, int r)
+{
+	uint32_t i = fifo_pop(m, &f->blocked);
+	struct msg *ms = msg_at(m, i);
+	uint32_t h = ms->holder;
+	ms->holder = NIL;
+	ms->t_enq = m->now;
+	fn_account(m, f);
+	start_service(m, f, r, i);
+	if (--msg_at(m, h)->blocked == 0)
+		msg_finish(m, h);
+}
+
 static void fn_dispatch_once(struct model *m, struct fn *f)
 {
+	if (f->lb != LB_CENTRAL) {
+		/* what waited for a READY replica is routed now */
+		while (f->queue.len && f->nrl && !m->failed) {
+			fn_account(m, f);
+			lb_route(m, f, fifo_pop(m, &f->queue));
+		}
+		int r;
+		while (f->blocked.len && !fn_waiting(f) &&
+		       f->cfg->queue_capacity == 0 && (r = avail_first(f)) >= 0)
+			start_blocked(m, f, r);
+	}
 	for (;;) {
-		if (!f->queue.len && !f->blocked.len)
+		if (f->lb != LB_CENTRAL || (!f->queue.len && !f->blocked.len))
 			break;
 		int r = avail_first(f);
 		if (r < 0)
 			break;
 		if (!f->queue.len) {
-			/* capacity 0: a blocked message goes straight in */
-			uint32_t i = fifo_pop(m, &f->blocked);
-			struct msg *ms = msg_at(m, i);
-			uint32_t h = ms->holder;
-			ms->holder = NIL;
-			ms->t_enq = m->now;
-			fn_account(m, f);
-			start_service(m, f, r, i);
-			if (--msg_at(m, h)->blocked == 0)
-				msg_finish(m, h);
+			start_blocked(m, f, r);
 			continue;
 		}
 		fn_account(m, f);
@@ -789,15 +1048,23 @@ static void rep_release_slot(struct model *m, struct fn *f, int r)
 	f->busy_slots--;
 	if (rp->state == REP_READY)
 		f->busy_ready--;
+	int more = rp->rq.len > 0;   /* its own queue takes the slot back */
 	if (--rp->busy == 0) {
 		f->n_busy_rep--;
-		rp->t_idle = m->now;
-		if (rp->state == REP_DRAINING) {
-			f->n_draining--;
-			rep_gone(f, r);
-			return;
+		if (!more) {
+			rp->t_idle = m->now;
+			if (rp->state == REP_DRAINING) {
+				f->n_draining--;
+				rep_gone(m, f, r);
+				return;
+			}
+			arm_keepalive(m, f, r);
 		}
-		arm_keepalive(m, f, r);
+	}
+	if (more) {
+		f->rq_len--;
+		start_service(m, f, r, fifo_pop(m, &rp->rq));
+		return;
 	}
 	if (rp->state == REP_READY)
 		avail_set(f, r, 1);
@@ -840,9 +1107,9 @@ static void on_unload(struct model *m, struct fn *f, uint64_t gen)
 		if (rp->state != REP_READY || rp->busy)
 			continue;
 		fn_account(m, f);
-		f->n_ready--;
+		rep_unready(f, r);
 		f->unloads++;
-		rep_gone(f, r);
+		rep_gone(m, f, r);
 	}
 	if (f->target > f->n_pending + f->n_ready)
 		f->target = f->n_pending + f->n_ready;
@@ -892,7 +1159,7 @@ static void msg_finish(struct model *m, uint32_t i)
 		entry_done(m, j);
 	job_release(m, j);
 	fn_dispatch(m, f);
-	if (!f->busy_slots && !f->queue.len && !f->blocked.len && !f->idle)
+	if (!f->busy_slots && !fn_waiting(f) && !f->blocked.len && !f->idle)
 		idle_begin(m, f);
 }
 
@@ -902,6 +1169,13 @@ static void on_done(struct model *m, uint32_t i)
 	struct fn *f = &m->fn[ms->fn];
 	struct job *jb = job_at(m, ms->job);
 	double lat = m->now - ms->t_enq;
+	if (f->lb == LB_SPEED_AWARE) {
+		/* what a proxy in front of the replica sees: response times */
+		struct replica *rp = &f->rep[ms->replica];
+		double d = m->now - ms->t_start;
+		rp->est_s = rp->est_s > 0 ? 0.8 * rp->est_s + 0.2 * d : d;
+		f->est_s = f->est_s > 0 ? 0.95 * f->est_s + 0.05 * d : d;
+	}
 	f->completions++;
 	f->latency_sum += lat;
 	mon_observe_latency(m->mon, f->idx, lat);
@@ -1249,7 +1523,7 @@ static void on_scrape(struct model *m)
 		v[MON_BACKPRESSURE_TIME] = f->a_backpressure;
 		v[MON_THROTTLES] = (double)f->throttles;
 		v[MON_USEFUL_TIME] = f->a_useful;
-		v[MON_QUEUE] = (double)f->queue.len;
+		v[MON_QUEUE] = (double)fn_waiting(f);
 		v[MON_INFLIGHT] = (double)f->busy_slots;
 		v[MON_READY] = f->n_ready;
 		v[MON_PENDING] = f->n_pending;
@@ -1261,6 +1535,41 @@ static void on_scrape(struct model *m)
 	at(m, m->next_scrape, EV_SCRAPE, 0, 0);
 }
 
+/* Slow replicas as response times show them: READY replicas with an
+ * observation, against the median of those. */
+static void replica_speeds(struct model *m, const struct fn *f, struct fn_view *v)
+{
+	v->slow_replicas = 0;
+	v->slowest_ratio = 1;
+	if (f->lb != LB_SPEED_AWARE || f->nrl == 0)
+		return;
+	if (m->capscratch < f->nrl) {
+		double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
+		if (!x)
+			return;   /* the view stays "unknown" */
+		m->scratch = x;
+		m->capscratch = f->caprep;
+	}
+	int n = 0;
+	double slowest = 0;
+	for (int k = 0; k < f->nrl; k++) {
+		double e = f->rep[f->rl[k]].est_s;
+		if (e > 0) {
+			m->scratch[n++] = e;
+			if (e > slowest)
+				slowest = e;
+		}
+	}
+	if (n == 0)
+		return;
+	double med = stats_median(m->scratch, (size_t)n);
+	if (!(med > 0))
+		return;
+	for (int k = 0; k < n; k++)
+		v->slow_replicas += m->scratch[k] > 2 * med;
+	v->slowest_ratio = slowest / med;
+}
+
 static void fill_views(struct model *m)
 {
 	for (int i = 0; i < m->nfn; i++) {
@@ -1270,8 +1579,13 @@ static void fill_views(struct model *m)
 		v->ready = f->n_ready;
 		v->pending = f->n_pending;
 		v->draining = f->n_draining;
-		v->held_at_zero = f->n_ready ? 0 : f->queue.len;
+		v->held_at_zero = f->n_ready ? 0 : fn_waiting(f);
+		v->unplaced = f->n_unplaced;
+		replica_speeds(m, f, v);
 	}
+	struct cluster_view *cv = &m->cluster_view;
+	cv->nodes = cluster_nodes(m->cl);
+	cluster_capacity(m->cl, &cv->nodes_up, &cv->slots_total, &cv->slots_free);
 }
 
 /* One decision round; returns whether any target changed. */
@@ -1281,6 +1595,7 @@ static int decide_round(struct model *m)
 	fill_views(m);
 	struct scale_view view = {
 		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,
+		.cluster = &m->cluster_view,
 	};
 	if (m->la) {
 		if (la_advance(m->la, m->now, m->err) != 0) {
@@ -1336,6 +1651,8 @@ static void on_decide(struct model *m)
 	at(m, m->now + as_interval(m->as), EV_DECIDE, 0, 0);
 }
 
+static void node_timeline(struct model *m);
+
 static void on_timeline(struct model *m)
 {
 	double dt = m->now - m->tl_last;
@@ -1348,7 +1665,7 @@ static void on_timeline(struct model *m)
 			.ready = f->n_ready,
 			.busy = f->n_busy_rep,
 			.draining = f->n_draining,
-			.queue_len = f->queue.len + f->blocked.len,
+			.queue_len = fn_waiting(f) + f->blocked.len,
 			.inflight = f->busy_slots,
 			.arrival_rate = dt > 0 ? (double)f->tl_arrivals / dt : 0,
 			.lag = fn_lag(m, f),
@@ -1357,6 +1674,8 @@ static void on_timeline(struct model *m)
 		if (m->rec && rec_timeline(m->rec, m->run_id, &row, m->err) != 0)
 			fail(m);
 	}
+	if (m->rec)
+		node_timeline(m);
 	m->tl_last = m->now;
 	at(m, m->now + m->cfg->timeline_interval_s, EV_TIMELINE, 0, 0);
 }
@@ -1386,8 +1705,8 @@ static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
 		return;
 	f->unloads++;
 	fn_account(m, f);
-	f->n_ready--;
-	rep_gone(f, r);
+	rep_unready(f, r);
+	rep_gone(m, f, r);
 	if (f->target > f->n_pending + f->n_ready)
 		f->target = f->n_pending + f->n_ready;
 	if (!f->cfg->managed && f->spec > f->target)
@@ -1404,6 +1723,43 @@ static void on_ready(struct model *m, struct fn *f, uint64_t ref)
 	f->n_pending--;
 	rep_become_ready(m, f, r);
 	fn_dispatch(m, f);
+}
+
+/* A straggler episode starts (begin = 1) or ends on node k; the next onset
+ * is drawn when it ends (onsets are a Poisson process over the time the
+ * node is not slow). Messages already in service keep the speed they
+ * started at. */
+static void on_slow(struct model *m, int k, int begin)
+{
+	m->a_slow += m->nslow * (m->now - m->t_slow);
+	m->t_slow = m->now;
+	double factor = 1;
+	if (begin) {
+		double d = cluster_slow_begin(m->cl, k, &factor);
+		m->nslow++;
+		at(m, m->now + d, EV_SLOW, (uint32_t)k, 0);
+	} else {
+		cluster_slow_end(m->cl, k);
+		m->nslow--;
+		at(m, m->now + cluster_next_onset(m->cl), EV_SLOW, (uint32_t)k, 1);
+	}
+	if (m->rec && rec_node_event(m->rec, m->run_id, m->now, k,
+				     begin ? "slow" : "fast", factor, m->err) != 0)
+		fail(m);
+}
+
+static void node_timeline(struct model *m)
+{
+	for (int k = 0; k < cluster_nodes(m->cl) && !m->failed; k++) {
+		struct rec_node_row row = {
+			.t = m->now, .node = k, .cls = cluster_class(m->cl, k),
+			.up = cluster_up(m->cl, k), .speed = cluster_speed(m->cl, k),
+			.replicas = cluster_replicas(m->cl, k),
+			.slots_used = cluster_slots_used(m->cl, k),
+		};
+		if (rec_node_timeline(m->rec, m->run_id, &row, m->err) != 0)
+			fail(m);
+	}
 }
 
 /* ---------------------------------------------------------------- build */
@@ -1435,6 +1791,9 @@ static int build_fn(struct model *m, int i)
 	f->r_cold = stream(m, "fn", c->name, "cold_start");
 	f->r_outputs = stream(m, "fn", c->name, "outputs");
 	f->r_branch = stream(m, "fn", c->name, "branch");
+	f->r_lb = stream(m, "fn", c->name, "lb");
+	/* a per-request platform gives each request a free environment */
+	f->lb = c->on_demand ? LB_CENTRAL : m->cfg->cluster.lb;
 	f->on_demand = c->on_demand;
 	f->ka_s = c->keep_alive_s;
 	f->children = calloc((size_t)c->nedges + 1, sizeof *f->children);
@@ -1506,6 +1865,11 @@ struct model *model_new(const struct config *cfg, struct err *e)
 	m->decisions = calloc((size_t)m->nfn, sizeof *m->decisions);
 	m->mon = mon_new(m->nfn, cfg->scrape_interval_s, cfg->monitor_retention_s);
 	m->mon_values = calloc((size_t)m->nfn * MON_NMETRICS, sizeof *m->mon_values);
+	m->cl = cluster_new(&cfg->cluster, cfg->seed, cfg->rng_type, e);
+	if (!m->cl) {
+		model_free(m);
+		return NULL;
+	}
 	if (!m->q || !m->e2e || !m->fn || !m->src || !m->views || !m->decisions ||
 	    !m->mon || !m->mon_values) {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -1526,6 +1890,7 @@ struct model *model_new(const struct config *cfg, struct err *e)
 		const struct fn *f = &m->fn[i];
 		m->views[i] = (struct fn_view){
 			.name = f->cfg->name,
+			.slowest_ratio = 1,
 			.managed = f->cfg->managed,
 			.min_replicas = f->cfg->min_replicas,
 			.max_replicas = f->cfg->max_replicas,
@@ -1612,6 +1977,7 @@ static int apply_platform(struct model *m)
 			continue;
 		if (pr->per_request) {
 			f->on_demand = f->per_request = f->ka_floor_min = 1;
+			f->lb = LB_CENTRAL;
 			f->tokens = pr->burst;
 		}
 		if (pr->keep_alive_s > 0)
@@ -1644,7 +2010,12 @@ void model_free(struct model *m)
 		rng_free(f->r_cold);
 		rng_free(f->r_outputs);
 		rng_free(f->r_branch);
+		rng_free(f->r_lb);
+		free(f->rl);
 	}
+	cluster_free(m->cl);
+	free(m->unplaced);
+	free(m->scratch);
 	for (int i = 0; m->src && i < m->nsrc; i++) {
 		struct source *s = &m->src[i];
 		arr_free(s->arr);
@@ -1694,6 +2065,9 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		at(m, 0, EV_TIMELINE, 0, 0);
 	if (isfinite(m->end))
 		at(m, m->end, EV_STOP, 0, 0);
+	if (cluster_has_episodes(m->cl))
+		for (int k = 0; k < cluster_nodes(m->cl); k++)
+			at(m, cluster_next_onset(m->cl), EV_SLOW, (uint32_t)k, 1);
 	int interrupted = 0;
 	double t;
 	struct ev ev;
@@ -1753,7 +2127,12 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		case EV_RETRY:
 			on_retry(m, ev.a);
 			break;
+		case EV_SLOW:
+			on_slow(m, (int)ev.a, (int)ev.b);
+			break;
 		}
+		if (m->place_due)
+			place_waiting(m);
 progress:
 		if (progress && (m->events & 0xffff) == 0 &&
 		    progress(ctx, m->now, m->end, m->events)) {
@@ -1766,6 +2145,8 @@ progress:
 	for (int i = 0; i < m->nfn; i++)
 		fn_account(m, &m->fn[i]);
 	sys_account(m);
+	m->a_slow += m->nslow * (m->now - m->t_slow);
+	m->t_slow = m->now;
 	summarize(m);
 	if (m->failed)
 		return -1;
@@ -1806,7 +2187,7 @@ static double fn_cost(const struct model *m, const struct fn *f)
 {
 	const struct cfg_cost *c = &m->cfg->cost;
 	double gb = f->cfg->memory_mb / 1024.0;
-	double life = f->a_pending + f->a_ready + f->a_draining;
+	double life = f->a_pending - f->a_unplaced + f->a_ready + f->a_draining;
 	if (c->model == COST_REPLICA_HOUR)
 		return life / 3600.0 * c->usd_per_replica_hour;
 	double gbs = (c->bill_execution ? f->a_busy : life) * gb;
@@ -1822,14 +2203,14 @@ static void summarize(struct model *m)
 	for (int i = 0; i < m->nfn; i++) {
 		const struct fn *f = &m->fn[i];
 		double gb = f->cfg->memory_mb / 1024.0;
-		double fl = f->a_pending + f->a_ready + f->a_draining;
+		double fl = f->a_pending - f->a_unplaced + f->a_ready + f->a_draining;
 		cold += (double)f->cold_starts;
 		throttles += (double)f->throttles;
 		cold_req += (double)f->cold_requests;
 		arrivals += (double)f->arrivals;
 		life += fl;
 		gbs += fl * gb;
-		waste += (f->a_pending + f->a_idle) * gb;
+		waste += (f->a_pending - f->a_unplaced + f->a_idle) * gb;
 		cost += fn_cost(m, f);
 	}
 	const char *e = "e2e";
@@ -1855,12 +2236,12 @@ static void summarize(struct model *m)
 		const struct fn *f = &m->fn[i];
 		const char *s = f->cfg->name;
 		double gb = f->cfg->memory_mb / 1024.0;
-		double fl = f->a_pending + f->a_ready + f->a_draining;
+		double fl = f->a_pending - f->a_unplaced + f->a_ready + f->a_draining;
 		row(m, s, "arrivals", (double)f->arrivals);
 		row(m, s, "completions", (double)f->completions);
 		row(m, s, "dropped", (double)f->drops);
 		row(m, s, "in_flight_end",
-		    (double)(f->queue.len + f->blocked.len + f->busy_slots - f->holding));
+		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding));
 		latency_rows(m, s, f->lat);
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
@@ -1873,7 +2254,7 @@ static void summarize(struct model *m)
 		row(m, s, "unloads", (double)f->unloads);
 		row(m, s, "replica_seconds", fl);
 		row(m, s, "gb_seconds", fl * gb);
-		row(m, s, "wasted_gb_seconds", (f->a_pending + f->a_idle) * gb);
+		row(m, s, "wasted_gb_seconds", (f->a_pending - f->a_unplaced + f->a_idle) * gb);
 		row(m, s, "cost_usd", fn_cost(m, f));
 		row(m, s, "mean_replicas", T > 0 ? (f->a_ready + f->a_pending) / T : 0);
 		row(m, s, "utilization",
@@ -1881,6 +2262,16 @@ static void summarize(struct model *m)
 		row(m, s, "mean_queue", T > 0 ? f->a_queue / T : 0);
 		row(m, s, "outputs", (double)f->outputs);
 		row(m, s, "backpressure_s", f->a_backpressure);
+		row(m, s, "unschedulable_s", f->a_unplaced);
+		row(m, s, "inflated", (double)f->inflated);
+	}
+	int nn = cluster_nodes(m->cl);
+	if (nn) {
+		double eps = (double)cluster_episodes(m->cl);
+		row(m, "cluster", "nodes", nn);
+		row(m, "cluster", "straggler_episodes", eps);
+		row(m, "cluster", "mean_slowdown", eps > 0 ? cluster_factor_sum(m->cl) / eps : 0);
+		row(m, "cluster", "slow_node_frac", T > 0 ? m->a_slow / (nn * T) : 0);
 	}
 }
 
@@ -1939,4 +2330,9 @@ const struct hist *model_hist(const struct model *m, const char *scope)
 		if (!strcmp(m->fn[i].cfg->name, scope))
 			return m->fn[i].lat;
 	return NULL;
+}
+
+const struct cluster *model_cluster(const struct model *m)
+{
+	return m->cl;
 }

@@ -21,6 +21,7 @@
 
 struct config;
 struct err;
+struct cluster;
 struct hist;
 struct rec;
 
@@ -57,5 +58,7 @@ double model_metric(const struct model *m, const char *scope,
 		    const char *metric);
 /* Latency histogram of "e2e" or a function; NULL when unknown. */
 const struct hist *model_hist(const struct model *m, const char *scope);
+/* The run's nodes (for tests and tools that inspect placement). */
+const struct cluster *model_cluster(const struct model *m);
 
 #endif

@@ -4,7 +4,8 @@
  * Design: Erlang B comes from the recursion B(k) = a B(k-1) / (k + a B(k-1)),
  * which stays in (0, 1] at every step, so c in the thousands neither
  * overflows (as a^c / c! would) nor cancels; everything M/M/c is derived from
- * it. GSL has no Erlang functions and the rest is a line of arithmetic each.
+ * it. GSL has no Erlang functions and the rest is a line of arithmetic each,
+ * but for the GI/M/1 root, which GSL's Brent solver finds.
  * Invariant: every function checks its arguments first and answers NAN for
  * c < 1, negative or non-finite rates and moments, and rho >= 1 wherever a
  * steady state is needed, so a NAN never hides behind a plausible number.
@@ -15,6 +16,9 @@
 
 #include <math.h>
 #include <stddef.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
 
 static int rate_ok(double r)
 {
@@ -142,4 +146,48 @@ int qt_mmc_min_servers(int lo, int cap, double lambda, double mu, double p,
 			bad = mid;
 	}
 	return (int)good;
+}
+
+struct ekm1 {
+	int k;
+	double stage, mu;
+};
+
+static double ekm1_f(double s, void *p)
+{
+	const struct ekm1 *q = p;
+	return pow(q->stage / (q->stage + q->mu * (1 - s)), q->k) - s;
+}
+
+double qt_ekm1_w(int k, double stage, double mu)
+{
+	if (k < 1 || !rate_ok(stage) || !rate_ok(mu) || stage <= 0 || mu <= 0 ||
+	    stage / k >= mu)
+		return NAN;
+	/* f(0) > 0 and f(1-) = 0 with f'(1) > 0 when stable: the root in
+	 * (0, 1) lies where f turns negative, left of the point 1 - eps. */
+	struct ekm1 q = { .k = k, .stage = stage, .mu = mu };
+	gsl_function F = { .function = ekm1_f, .params = &q };
+	double hi = 1 - 1e-9;
+	if (ekm1_f(hi, &q) >= 0)
+		return NAN;
+	gsl_root_fsolver *sv = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	if (!sv)
+		return NAN;
+	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	double s = NAN;
+	if (gsl_root_fsolver_set(sv, &F, 0, hi) == GSL_SUCCESS) {
+		for (int it = 0; it < 200; it++) {
+			if (gsl_root_fsolver_iterate(sv) != GSL_SUCCESS)
+				break;
+			double lo = gsl_root_fsolver_x_lower(sv);
+			double up = gsl_root_fsolver_x_upper(sv);
+			s = gsl_root_fsolver_root(sv);
+			if (gsl_root_test_interval(lo, up, 0, 1e-13) == GSL_SUCCESS)
+				break;
+		}
+	}
+	gsl_set_error_handler(old);
+	gsl_root_fsolver_free(sv);
+	return isfinite(s) ? 1 / (mu * (1 - s)) : NAN;
 }

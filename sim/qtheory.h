@@ -25,6 +25,12 @@ double qt_mmc_wait_quantile(int c, double lambda, double mu, double p);
 int qt_mmc_min_servers(int lo, int cap, double lambda, double mu, double p,
 		       double budget, int *met);
 /* Pollaczek-Khinchine: M/G/1 mean wait from the first two moments of S */
+/* Mean sojourn in a GI/M/1 queue whose interarrival times are Erlang-k
+ * with rate `stage` per phase (mean k / stage): what each replica sees when
+ * Poisson arrivals at rate `stage` are dealt round robin over k replicas.
+ * W = 1 / (mu (1 - s)), s the root in (0, 1) of s = (stage / (stage +
+ * mu (1 - s)))^k. */
+double qt_ekm1_w(int k, double stage, double mu);
 double qt_mg1_wq(double lambda, double es, double es2);
 double qt_md1_wq(double lambda, double d);
 /* M/M/c/c: blocking probability (Erlang B) */

@@ -45,6 +45,7 @@ struct rec {
 	int in_run;
 	int64_t run_id;
 	sqlite3_stmt *begin, *commit, *rollback;
+	sqlite3_stmt *ins_ntl, *ins_nev;
 	sqlite3_stmt *ins_run, *upd_run, *ins_tl, *ins_dec, *ins_hist, *ins_sum,
 		*ins_axis;
 };
@@ -83,6 +84,15 @@ static const char rec_schema_sql[] =
 	" run_id INTEGER NOT NULL REFERENCES runs(run_id), scope TEXT,"
 	" metric TEXT, value REAL);"
 	"CREATE INDEX IF NOT EXISTS summary_run ON summary(run_id);"
+	"CREATE TABLE IF NOT EXISTS node_timeline("
+	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
+	" node INTEGER, class TEXT, up INTEGER, speed REAL, replicas INTEGER,"
+	" slots_used INTEGER);"
+	"CREATE INDEX IF NOT EXISTS node_timeline_run ON node_timeline(run_id);"
+	"CREATE TABLE IF NOT EXISTS node_events("
+	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
+	" node INTEGER, event TEXT, value REAL);"
+	"CREATE INDEX IF NOT EXISTS node_events_run ON node_events(run_id);"
 	"INSERT OR IGNORE INTO meta(key, value)"
 	" VALUES('schema_version', '" REC_SCHEMA_VERSION "');"
 	"COMMIT;";
@@ -296,6 +306,13 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 		{ .st = &r->ins_sum,
 		  .sql = "INSERT INTO summary(run_id, scope, metric, value)"
 			 " VALUES(?, ?, ?, ?)" },
+		{ .st = &r->ins_ntl,
+		  .sql = "INSERT INTO node_timeline(run_id, t, node, class, up,"
+			 " speed, replicas, slots_used)"
+			 " VALUES(?, ?, ?, ?, ?, ?, ?, ?)" },
+		{ .st = &r->ins_nev,
+		  .sql = "INSERT INTO node_events(run_id, t, node, event, value)"
+			 " VALUES(?, ?, ?, ?, ?)" },
 		{ .st = &r->ins_axis,
 		  .sql = "INSERT INTO run_axes(run_id, axis, value)"
 			 " VALUES(?, ?, ?)" },
@@ -367,7 +384,7 @@ void rec_close(struct rec *r)
 		sqlite3_stmt *all[] = { r->begin,   r->commit,  r->rollback,
 					r->ins_run, r->upd_run, r->ins_tl,
 					r->ins_dec, r->ins_hist, r->ins_sum,
-					r->ins_axis };
+					r->ins_axis, r->ins_ntl, r->ins_nev };
 		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 			sqlite3_finalize(all[i]);
 		sqlite3_close(r->db);
@@ -532,6 +549,45 @@ int rec_summary(struct rec *r, int64_t run_id, const char *scope,
 		return rec_fail(r, "summary row", e);
 	}
 	return rec_step(r, st, "summary row", e);
+}
+
+int rec_node_timeline(struct rec *r, int64_t run_id,
+		      const struct rec_node_row *row, struct err *e)
+{
+	if (rec_check_run(r, run_id, "node timeline row", e) != 0)
+		return -1;
+	sqlite3_stmt *st = r->ins_ntl;
+	int bad = sqlite3_bind_int64(st, 1, run_id) |
+		  sqlite3_bind_double(st, 2, row->t) |
+		  sqlite3_bind_int(st, 3, row->node) |
+		  rec_text(st, 4, row->cls) |
+		  sqlite3_bind_int(st, 5, row->up) |
+		  sqlite3_bind_double(st, 6, row->speed) |
+		  sqlite3_bind_int(st, 7, row->replicas) |
+		  sqlite3_bind_int(st, 8, row->slots_used);
+	if (bad != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return rec_fail(r, "node timeline row", e);
+	}
+	return rec_step(r, st, "node timeline row", e);
+}
+
+int rec_node_event(struct rec *r, int64_t run_id, double t, int node,
+		   const char *event, double value, struct err *e)
+{
+	if (rec_check_run(r, run_id, "node event", e) != 0)
+		return -1;
+	sqlite3_stmt *st = r->ins_nev;
+	int bad = sqlite3_bind_int64(st, 1, run_id) |
+		  sqlite3_bind_double(st, 2, t) |
+		  sqlite3_bind_int(st, 3, node) |
+		  rec_text(st, 4, event) |
+		  sqlite3_bind_double(st, 5, value);
+	if (bad != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return rec_fail(r, "node event", e);
+	}
+	return rec_step(r, st, "node event", e);
 }
 
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,

@@ -21,6 +21,11 @@
  *        observed)          -- observed: a JSON object of the policy's inputs
  *   latency_hist(run_id, scope, lo, hi, count)   -- scope 'e2e' or a function
  *   summary(run_id, scope, metric, value)
+ *   node_timeline(run_id, t, node, class, up, speed, replicas, slots_used)
+ *        -- per cluster node at the timeline cadence; speed is the current
+ *        one (class speed over any slowdown)
+ *   node_events(run_id, t, node, event, value)  -- 'slow' (value: the
+ *        factor) and 'fast' at the start and end of a straggler episode
  * Ownership: rec_open's result is closed with rec_close; strings passed in are
  * copied by SQLite.
  */
@@ -55,6 +60,15 @@ struct rec_timeline_row {
 	long lag;
 };
 
+struct rec_node_row {
+	double t;
+	int node;
+	const char *cls;
+	int up;
+	double speed;
+	int replicas, slots_used;
+};
+
 /* Opens (creating if needed) the database and its schema, creating the
  * parent directory if missing. NULL and e (ERR_INPUT for a path that cannot
  * be opened or written, with SQLite's message) on failure. */
@@ -75,6 +89,10 @@ int rec_latency_hist(struct rec *r, int64_t run_id, const char *scope,
 		     const struct hist *h, struct err *e);
 int rec_summary(struct rec *r, int64_t run_id, const char *scope,
 		const char *metric, double value, struct err *e);
+int rec_node_timeline(struct rec *r, int64_t run_id,
+		      const struct rec_node_row *row, struct err *e);
+int rec_node_event(struct rec *r, int64_t run_id, double t, int node,
+		   const char *event, double value, struct err *e);
 /* Records the value (JSON text) a sweep gave to one varied path. */
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,
 		 const char *value_json, struct err *e);

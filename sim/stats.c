@@ -8,6 +8,7 @@
 #include "stats.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 
@@ -49,4 +50,10 @@ double stats_correlation(const double *x, const double *y, size_t n)
 	if (!x || !y || n < 2)
 		return NAN;
 	return gsl_stats_correlation(x, 1, y, 1, n);
+}
+
+double stats_median(double *x, size_t n)
+{
+	gsl_sort(x, 1, n);
+	return gsl_stats_median_from_sorted_data(x, 1, n);
 }

@@ -14,6 +14,8 @@ int stats_mean_ci(const double *x, size_t n, double level, double *mean,
 
 double stats_mean(const double *x, size_t n);
 double stats_sd(const double *x, size_t n);
+/* Median of x[0..n) (n >= 1); sorts x in place. */
+double stats_median(double *x, size_t n);
 /* Sample correlation of x and y. */
 double stats_correlation(const double *x, const double *y, size_t n);
 

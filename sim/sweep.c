@@ -1050,6 +1050,8 @@ static const char *const sw_tables[][2] = {
 		       " observed" },
 	{ "latency_hist", "scope, lo, hi, count" },
 	{ "summary", "scope, metric, value" },
+	{ "node_timeline", "t, node, class, up, speed, replicas, slots_used" },
+	{ "node_events", "t, node, event, value" },
 };
 
 /* Copies the runs of the database at src into the connection db (main, at

@@ -96,6 +96,7 @@ int test_readers_register(void);
 int test_report_register(void);
 int test_plugin_register(void);
 int test_lookahead_register(void);
+int test_cluster_register(void);
 int test_oracle_register(void);
 int test_hybrid_histogram_register(void);
 int test_kpa_register(void);
