@@ -222,7 +222,7 @@ perf-gate: deps
 # bytes (%PDF, \x89PNG) and size.
 FIGDIR   := results/figures
 FIGURES  := plots/figures.sh --out $(FIGDIR) --spate bin/spate
-STRAG_BY ?= cluster.lb
+STRAG_BY ?= cluster.lb,cluster.speculation
 
 results/study.db:
 	$(MAKE) --no-print-directory study

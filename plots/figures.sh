@@ -593,11 +593,13 @@ stragglers)
 		lab = ""; pol = ""
 		for (k = 1; k <= nk; k++) {
 			v = $k
+			gsub(/[{}"]/, "", v)   # a JSON object value reads as k:3
+			if (v == "null") v = "off"
 			if (key[k] == "policy") { pol = v; part = v }
 			else part = short[k] "=" v
 			lab = lab (k > 1 ? ", " : "") part
 		}
-		print lab "\t" pol "\t" $(nk + 4) "\t" $(nk + 5) "\t" $(nk + 6)
+		print lab "\t" pol "\t" $(nk + 3) "\t" $(nk + 4) "\t" $(nk + 5)
 	}' "$tmp/report.tsv" >"$tmp/groups"
 	n=$(wc -l <"$tmp/groups")
 	cut -f2 "$tmp/groups" | grep -v '^$' | write_policies 2>/dev/null ||

@@ -93,7 +93,11 @@
  *                     "slow_nodes": integer >= 0, <= nodes [0],
  *                     "slow_factor": number >= 1 [2],
  *                     "inflation_p": number in [0, 1] [0] (per invocation),
- *                     "inflation_factor": distribution [10] } }
+ *                     "inflation_factor": distribution [10] }
+ *     "speculation": null or { "k": number > 0 [3] (timeout: k x the observed
+ *                     median service time), "quantile": number in (0, 1) or
+ *                     null [null] (timeout: that quantile instead),
+ *                     "min_samples": integer >= 1 [20] } [null: none] }
  * }
  * Distribution: a bare number (deterministic), or an object with "type" and
  * the parameters of that type, plus "per_byte": number >= 0 [0] on any type
@@ -1895,7 +1899,9 @@ static int load_nodes(struct ld *L, const cJSON *nodes, cJSON *res)
 
 static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 {
-	static const char *const keys[] = {"nodes", "placement", "lb", "stragglers"};
+	static const char *const keys[] = {"nodes", "placement", "lb", "stragglers",
+					   "speculation"};
+	static const char *const spec_keys[] = {"k", "quantile", "min_samples"};
 	static const char *const st_keys[] = {
 		"onset_rate_per_h", "slowdown", "duration_s", "slow_nodes",
 		"slow_factor", "inflation_p", "inflation_factor",
@@ -1941,6 +1947,35 @@ static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 	    get_dist(L, st, "inflation_factor", 10, &cl->inflation, rs) < 0)
 		return -1;
 	at_pop(L, as);
+
+	const cJSON *sp = member(s, "speculation");
+	size_t ap = at_key(L, "speculation");
+	if (sp && !cJSON_IsNull(sp) && !cJSON_IsObject(sp))
+		return fail(L, "must be an object or null, got %s", describe(sp).s);
+	cl->speculate = sp && cJSON_IsObject(sp);
+	if (cl->speculate) {
+		cJSON *rp = put_obj(L, r, "speculation");
+		if (!rp || check_keys(L, sp, spec_keys, NKEYS(spec_keys), NULL, 0) < 0 ||
+		    get_num(L, sp, "k", 3, R_GT0, &cl->spec_k, rp) < 0)
+			return -1;
+		const cJSON *q = member(sp, "quantile");
+		size_t aq = at_key(L, "quantile");
+		struct rule open01 = {.lo_kind = LO_GT, .lo = 0, .hi = 1};
+		cl->spec_q = 0;
+		if (q && !cJSON_IsNull(q) && check_num(L, q, open01, &cl->spec_q) < 0)
+			return -1;
+		if (cl->spec_q >= 1)
+			return fail(L, "must be < 1, got %s", num_txt(cl->spec_q).s);
+		at_pop(L, aq);
+		if (put(L, rp, "quantile", cl->spec_q > 0 ? cJSON_CreateNumber(cl->spec_q)
+							 : cJSON_CreateNull()) < 0 ||
+		    get_int(L, sp, "min_samples", 20, 1, INT_MAX, &cl->spec_min_samples,
+			    rp) < 0)
+			return -1;
+	} else if (put(L, r, "speculation", cJSON_CreateNull()) < 0) {
+		return -1;
+	}
+	at_pop(L, ap);
 	/* a replica must fit on some node, or it would wait forever */
 	for (int i = 0; cl->nnodes && i < L->c->nfunctions; i++) {
 		const struct cfg_function *f = &L->c->functions[i];

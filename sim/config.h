@@ -115,6 +115,12 @@ struct cfg_cluster {
 	double slow_factor;
 	double inflation_p;         /* per invocation */
 	struct dist *inflation;
+	/* speculative re-execution: a duplicate on another node once an
+	 * invocation has run spec_k x the observed median service time (or the
+	 * spec_q quantile, when > 0), after spec_min_samples observations */
+	int speculate;
+	double spec_k, spec_q;
+	int spec_min_samples;
 };
 
 struct config {

@@ -70,6 +70,7 @@ enum ev_kind {
 	EV_PREWARM,   /* a = fn, b = idle plan generation */
 	EV_RETRY,     /* a = msg: a throttled request is offered again */
 	EV_SLOW,      /* a = node, b = 1: an episode starts, 0: it ends */
+	EV_SPEC,      /* a = msg, b = its serial: time to speculate */
 };
 
 enum rep_state { REP_PENDING, REP_READY, REP_DRAINING, REP_GONE };
@@ -95,7 +96,11 @@ struct msg {
 	uint32_t blocked;     /* own outputs not yet admitted downstream */
 	uint8_t entry;
 	uint8_t held;         /* finished, its slot held for blocked outputs */
+	uint8_t clone;        /* a speculative duplicate */
+	uint8_t cancelled;    /* lost the race: its completion is void */
 	uint16_t attempt;     /* throttled offers so far (retry backoff) */
+	uint32_t twin;        /* the other copy of a speculated invocation */
+	uint32_t serial;      /* per service start: stale timers see a change */
 };
 
 struct fifo {
@@ -176,6 +181,9 @@ struct fn {
 	uint32_t plan_gen;    /* cancels the idle plan's timers */
 	uint64_t throttles, cold_requests, prewarms, unloads;
 	uint64_t inflated;
+	struct hist *svc;     /* observed service times (speculation) */
+	double spec_timeout;  /* 0: not yet known */
+	uint64_t speculations, spec_wins, spec_skipped;
 	double est_s;         /* observed service time over all replicas */
 };
 
@@ -244,6 +252,7 @@ struct model {
 	struct rng *r_retry;
 	/* nodes: replicas no node has room for wait here, in start order */
 	struct cluster *cl;
+	uint32_t serial;
 	struct placing { int fn; uint64_t ref; } *unplaced;
 	size_t nunplaced, capunplaced;
 	int place_due;        /* room freed: try the waiting replicas */
@@ -810,6 +819,8 @@ static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 	ms->held = 0;
 	ms->blocked = 0;
 	ms->holder = NIL;
+	ms->clone = ms->cancelled = 0;
+	ms->twin = NIL;
 	fn_account(m, f);
 	if (!fn_has_room(f)) {
 		ms->holder = holder;
@@ -866,6 +877,11 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 		}
 	}
 	at(m, m->now + d, EV_DONE, i, 0);
+	if (++m->serial == 0)   /* 0 marks a message out of service */
+		m->serial = 1;
+	ms->serial = m->serial;
+	if (f->spec_timeout > 0 && !ms->clone)
+		at(m, m->now + f->spec_timeout, EV_SPEC, i, ms->serial);
 }
 
 /* ------------------------------------------------------ load balancing */
@@ -1154,6 +1170,7 @@ static void msg_finish(struct model *m, uint32_t i)
 		f->holding--;
 	}
 	rep_release_slot(m, f, (int)ms->replica);
+	ms->serial = 0;
 	pool_put(&m->msgs, i);
 	if (entry)
 		entry_done(m, j);
@@ -1163,10 +1180,77 @@ static void msg_finish(struct model *m, uint32_t i)
 		idle_begin(m, f);
 }
 
+/* A speculated invocation finished first as copy `win`: the other copy is
+ * cancelled, its slot freed now (it was billed until now); its own
+ * completion event, still in the calendar, then only frees it. */
+static void spec_settle(struct model *m, struct fn *f, uint32_t win)
+{
+	struct msg *ms = msg_at(m, win);
+	uint32_t o = ms->twin;
+	struct msg *ot = msg_at(m, o);
+	if (ms->clone)
+		f->spec_wins++;
+	ms->twin = ot->twin = NIL;
+	ot->cancelled = 1;
+	rep_release_slot(m, f, (int)ot->replica);
+}
+
+/* A free slot for a duplicate of message i: a READY replica on another
+ * node (on another replica when there are no nodes). */
+static int spare_replica(const struct fn *f, const struct msg *ms)
+{
+	int home = (int)ms->replica, node = f->rep[home].node;
+	int words = (f->nrep + 63) >> 6;
+	for (int w = f->avail_lo; w < words; w++)
+		for (uint64_t b = f->avail[w]; b; b &= b - 1) {
+			int r = (w << 6) + __builtin_ctzll(b);
+			if (r != home && (node < 0 || f->rep[r].node != node))
+				return r;
+		}
+	return -1;
+}
+
+static void on_spec(struct model *m, uint32_t i, uint32_t serial)
+{
+	struct msg *ms = msg_at(m, i);
+	if (ms->serial != serial || ms->held || ms->cancelled || ms->twin != NIL)
+		return;   /* finished, or already duplicated */
+	struct fn *f = &m->fn[ms->fn];
+	int r = spare_replica(f, ms);
+	if (r < 0) {
+		f->spec_skipped++;
+		return;
+	}
+	uint32_t c = pool_get(&m->msgs);
+	if (c == NIL) {
+		err_set(m->err, ERR_INTERNAL, "out of memory (messages)");
+		fail(m);
+		return;
+	}
+	ms = msg_at(m, i);   /* the pool may have moved */
+	struct msg *cl = msg_at(m, c);
+	*cl = *ms;
+	cl->clone = 1;
+	cl->twin = i;
+	ms->twin = c;
+	f->speculations++;
+	fn_account(m, f);
+	start_service(m, f, r, c);
+}
+
 static void on_done(struct model *m, uint32_t i)
 {
 	struct msg *ms = msg_at(m, i);
+	if (ms->cancelled) {
+		ms->serial = 0;
+		pool_put(&m->msgs, i);
+		return;
+	}
 	struct fn *f = &m->fn[ms->fn];
+	if (f->svc)
+		hist_add(f->svc, m->now - ms->t_start);
+	if (ms->twin != NIL)
+		spec_settle(m, f, i);
 	struct job *jb = job_at(m, ms->job);
 	double lat = m->now - ms->t_enq;
 	if (f->lb == LB_SPEED_AWARE) {
@@ -1529,6 +1613,11 @@ static void on_scrape(struct model *m)
 		v[MON_PENDING] = f->n_pending;
 		v[MON_DRAINING] = f->n_draining;
 		v[MON_LAG] = (double)fn_lag(m, f);
+		if (f->svc && hist_count(f->svc) >= (uint64_t)m->cfg->cluster.spec_min_samples) {
+			const struct cfg_cluster *cc = &m->cfg->cluster;
+			f->spec_timeout = cc->spec_q > 0 ? hist_quantile(f->svc, cc->spec_q)
+				: cc->spec_k * hist_quantile(f->svc, 0.5);
+		}
 	}
 	mon_push(m->mon, m->now, m->mon_values);
 	m->next_scrape = m->now + m->cfg->scrape_interval_s;
@@ -1792,6 +1881,10 @@ static int build_fn(struct model *m, int i)
 	f->r_outputs = stream(m, "fn", c->name, "outputs");
 	f->r_branch = stream(m, "fn", c->name, "branch");
 	f->r_lb = stream(m, "fn", c->name, "lb");
+	if (m->cfg->cluster.speculate && !(f->svc = hist_new())) {
+		err_set(m->err, ERR_INTERNAL, "out of memory");
+		return fail(m);
+	}
 	/* a per-request platform gives each request a free environment */
 	f->lb = c->on_demand ? LB_CENTRAL : m->cfg->cluster.lb;
 	f->on_demand = c->on_demand;
@@ -2011,6 +2104,7 @@ void model_free(struct model *m)
 		rng_free(f->r_outputs);
 		rng_free(f->r_branch);
 		rng_free(f->r_lb);
+		hist_free(f->svc);
 		free(f->rl);
 	}
 	cluster_free(m->cl);
@@ -2129,6 +2223,9 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 			break;
 		case EV_SLOW:
 			on_slow(m, (int)ev.a, (int)ev.b);
+			break;
+		case EV_SPEC:
+			on_spec(m, ev.a, (uint32_t)ev.b);
 			break;
 		}
 		if (m->place_due)
@@ -2264,6 +2361,11 @@ static void summarize(struct model *m)
 		row(m, s, "backpressure_s", f->a_backpressure);
 		row(m, s, "unschedulable_s", f->a_unplaced);
 		row(m, s, "inflated", (double)f->inflated);
+		if (f->svc) {
+			row(m, s, "speculations", (double)f->speculations);
+			row(m, s, "spec_wins", (double)f->spec_wins);
+			row(m, s, "spec_skipped", (double)f->spec_skipped);
+		}
 	}
 	int nn = cluster_nodes(m->cl);
 	if (nn) {

@@ -14,6 +14,7 @@
 
 #include "cluster.h"
 #include "config.h"
+#include "hist.h"
 #include "err.h"
 #include "model.h"
 #include "qtheory.h"
@@ -289,6 +290,50 @@ static void test_lo_beats_rr(void)
 		       p99[k], p99[0]);
 }
 
+/* Speculation under tail inflation, by hand: a deterministic 0.1 s
+ * service inflated 10x with p = 0.05, one replica on each of two nodes,
+ * arrivals 5 s apart (never queued). A duplicate starts on the other node
+ * at k = 2 x the median = 0.2 s; it takes 0.1 s (p 0.95) or 1.0 s. So a
+ * latency is 0.1 (p 0.95), 0.2 + 0.1 = 0.3 (p 0.0475) or 1.0 (p 0.0025):
+ * p99 drops from 1.0 to 0.3, and duplicates win 95% of the races. */
+static void test_speculation(void)
+{
+	int n = test_quick() ? 8000 : 40000;
+	double p99[2], above[2];
+	for (int k = 0; k < 2; k++) {
+		char arr[128], top[512];
+		snprintf(arr, sizeof arr, "{\"workload\": \"periodic\", \"period_s\": 5,"
+			 " \"count\": %d}", n);
+		snprintf(top, sizeof top,
+			 "\"cluster\": {\"nodes\": [{\"count\": 2, \"slots\": 1}],"
+			 " \"stragglers\": {\"inflation_p\": 0.05, \"inflation_factor\": 10},"
+			 " \"speculation\": %s},",
+			 k ? "{\"k\": 2, \"min_samples\": 20}" : "null");
+		struct config *c;
+		struct model *m = run(arr, ", \"service\": 0.1, \"initial_replicas\": 2",
+				      top, &c);
+		if (!m)
+			return;
+		const struct hist *h = model_hist(m, "f");
+		p99[k] = metric(m, "f", "p99");
+		above[k] = 1 - hist_cdf(h, 0.5);
+		if (k) {
+			double sp = metric(m, "f", "speculations");
+			double w = metric(m, "f", "spec_wins");
+			T_NEAR(sp, 0.05 * n, 4 * sqrt(n * 0.05 * 0.95) + 3);
+			T_NEAR(w / sp, 0.95, 4 * sqrt(0.95 * 0.05 / sp));
+			T_NEAR(metric(m, "f", "spec_skipped"), 0, 0);
+			T_NEAR(above[k], 0.0025, 4 * sqrt(0.0025 / n) + 3.0 / n);
+		}
+		test_check_laws(m);
+		done(m, c);
+	}
+	fprintf(stderr, "\n  p99 without speculation %.4f s, with %.4f s ", p99[0], p99[1]);
+	T_NEAR(p99[0], 1.0, 0.01);
+	T_NEAR(p99[1], 0.3, 0.003);
+	T_NEAR(above[0], 0.05, 4 * sqrt(0.05 * 0.95 / n));
+}
+
 /* The same seed gives the same run, with every strategy's own stream. */
 static void test_deterministic(void)
 {
@@ -324,6 +369,7 @@ int test_cluster_register(void)
 	    !CU_add_test(s, "inflation", test_inflation) ||
 	    !CU_add_test(s, "routing vs theory", test_routing_theory) ||
 	    !CU_add_test(s, "lb under stragglers", test_lo_beats_rr) ||
+	    !CU_add_test(s, "speculation", test_speculation) ||
 	    !CU_add_test(s, "deterministic", test_deterministic))
 		return -1;
 	return 0;
