@@ -60,7 +60,12 @@
  *                      {"function": name, "p": probability} (branch; the p
  *                      must sum to 1 within 1e-9) } [no edges: a sink]
  *     "scaling": { "managed": bool [true], ...overrides of the policy's
- *                  parameters for this function } }
+ *                  parameters for this function }
+ *     "node_slots": integer 1..1000000 [1]
+ *     "object_store": { "gets": distribution [0], "puts": distribution [0]
+ *                       (requests per invocation, rounded at random),
+ *                       "get_bytes": distribution [0], "put_bytes":
+ *                       distribution [0] (per request) } [none] }
  *   "autoscaler": { "policy": name from the policy registry ["static"],
  *                     or {"name": name, ...params} or {"so": path to a
  *                     shared object, "symbol": string ["spate_policy"],
@@ -79,6 +84,11 @@
  *             "bill": "replica_time" | "execution_time" ["replica_time"] }
  *   "slo": { "latency_s": number > 0 or null [null: no SLO] }
  *   "record": { "timeline_interval_s": number >= 0 [1; 0 = no timeline] }
+ *   "object_store": { "get_latency_s": distribution [0.015],
+ *                     "put_latency_s": distribution [0.03],
+ *                     "bandwidth_mb_s": number > 0 [90] (per request, MB = 1e6 B),
+ *                     "usd_per_get": number >= 0 [0.0000004],
+ *                     "usd_per_put": number >= 0 [0.000005] }
  *   "cluster": {
  *     "nodes": array of {"class": string [node class N], "count": integer
  *              1..100000 [1], "slots": integer >= 1 [16], "memory_mb":
@@ -526,6 +536,8 @@ static char *resolve_path(struct ld *L, const char *p)
 /* --- distributions ------------------------------------------------------ */
 
 static struct dist *parse_dist(struct ld *L, const cJSON *it, cJSON **canon);
+static int get_dist(struct ld *L, const cJSON *obj, const char *key, double def,
+		    struct dist **out, cJSON *res);
 
 /* Wraps a dist constructor's error with the JSON path. */
 static struct dist *made(struct ld *L, struct dist *d, const struct err *te)
@@ -1419,8 +1431,9 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 		"name", "service", "cold_start", "cold_start_mode", "outputs",
 		"concurrency", "memory_mb", "keep_alive_s", "min_replicas",
 		"max_replicas", "initial_replicas", "queue_capacity", "on_full",
-		"on_demand", "edges", "scaling", "node_slots",
+		"on_demand", "edges", "scaling", "node_slots", "object_store",
 	};
+	static const char *const io_keys[] = {"gets", "puts", "get_bytes", "put_bytes"};
 	static const char *const scaling_keys[] = {"managed"};
 	struct config *c = L->c;
 	struct cfg_function *f = &c->functions[i];
@@ -1451,6 +1464,21 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 	    get_num(L, fj, "memory_mb", 128, R_GT0, &f->memory_mb, res) < 0 ||
 	    get_int(L, fj, "node_slots", 1, 1, 1000000, &f->node_slots, res) < 0)
 		return -1;
+	const cJSON *io;
+	if (get_section(L, fj, "object_store", &io) < 0)
+		return -1;
+	f->io = io != NULL;
+	if (io) {
+		cJSON *rio = put_obj(L, res, "object_store");
+		size_t aio = at_key(L, "object_store");
+		if (!rio || check_keys(L, io, io_keys, NKEYS(io_keys), NULL, 0) < 0 ||
+		    get_dist(L, io, "gets", 0, &f->io_gets, rio) < 0 ||
+		    get_dist(L, io, "puts", 0, &f->io_puts, rio) < 0 ||
+		    get_dist(L, io, "get_bytes", 0, &f->io_get_bytes, rio) < 0 ||
+		    get_dist(L, io, "put_bytes", 0, &f->io_put_bytes, rio) < 0)
+			return -1;
+		at_pop(L, aio);
+	}
 
 	const cJSON *ka = member(fj, "keep_alive_s");
 	at = at_key(L, "keep_alive_s");
@@ -1827,6 +1855,24 @@ static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
 	    get_num(L, s, "timeline_interval_s", 1, R_GE0, &c->timeline_interval_s, r) < 0)
 		return -1;
 	at_pop(L, at);
+
+	static const char *const os_keys[] = {"get_latency_s", "put_latency_s",
+					      "bandwidth_mb_s", "usd_per_get", "usd_per_put"};
+	struct cfg_objstore *os = &c->objstore;
+	double mb;
+	if (get_section(L, root, "object_store", &s) < 0 ||
+	    !(r = put_obj(L, res, "object_store")))
+		return -1;
+	at = at_key(L, "object_store");
+	if ((s && check_keys(L, s, os_keys, NKEYS(os_keys), NULL, 0) < 0) ||
+	    get_dist(L, s, "get_latency_s", 0.015, &os->get_latency, r) < 0 ||
+	    get_dist(L, s, "put_latency_s", 0.03, &os->put_latency, r) < 0 ||
+	    get_num(L, s, "bandwidth_mb_s", 90, R_GT0, &mb, r) < 0 ||
+	    get_num(L, s, "usd_per_get", 0.0000004, R_GE0, &os->usd_per_get, r) < 0 ||
+	    get_num(L, s, "usd_per_put", 0.000005, R_GE0, &os->usd_per_put, r) < 0)
+		return -1;
+	os->bytes_per_s = mb * 1e6;
+	at_pop(L, at);
 	return load_cluster(L, root, res);
 }
 
@@ -2008,7 +2054,7 @@ static int load_top(struct ld *L, const cJSON *root, cJSON *res)
 	static const char *const keys[] = {
 		"experiment", "seed", "replication", "rng", "duration_s", "warmup_s",
 		"sources", "functions", "autoscaler", "monitor", "cost", "slo", "record",
-		"cluster",
+		"cluster", "object_store",
 	};
 	struct config *c = L->c;
 	const cJSON *it, *srcs, *fns;
@@ -2471,6 +2517,10 @@ void config_free(struct config *c)
 		dist_free(f->service);
 		dist_free(f->cold_start);
 		dist_free(f->outputs);
+		dist_free(f->io_gets);
+		dist_free(f->io_puts);
+		dist_free(f->io_get_bytes);
+		dist_free(f->io_put_bytes);
 		free(f->edges);
 		if (c->policy)
 			params_free(c->policy->params, c->policy->nparams, f->policy_params);
@@ -2485,6 +2535,8 @@ void config_free(struct config *c)
 	dist_free(c->cluster.slowdown);
 	dist_free(c->cluster.episode_s);
 	dist_free(c->cluster.inflation);
+	dist_free(c->objstore.get_latency);
+	dist_free(c->objstore.put_latency);
 	plugin_close(c->plugin);   /* after the params its table describes */
 	free(c->plugin_path);
 	free(c->plugin_symbol);

@@ -82,6 +82,10 @@ struct cfg_function {
 	struct cfg_edge *edges;
 	int nedges;
 	union param_val *policy_params;   /* [policy->nparams] */
+	/* object-store requests per invocation: GETs before the service,
+	 * PUTs after it, one after another (io: the section was given) */
+	int io;
+	struct dist *io_gets, *io_puts, *io_get_bytes, *io_put_bytes;
 };
 
 struct cfg_cost {
@@ -91,6 +95,14 @@ struct cfg_cost {
 	double usd_per_replica_hour;
 	int bill_execution;         /* 1: GB-s of execution time (Lambda);
 				       0: GB-s of replica lifetime */
+};
+
+/* An S3-like object store: a request takes a first-byte latency draw plus
+ * its bytes over the per-request bandwidth. */
+struct cfg_objstore {
+	struct dist *get_latency, *put_latency;
+	double bytes_per_s;
+	double usd_per_get, usd_per_put;
 };
 
 struct cfg_node_class {
@@ -145,6 +157,7 @@ struct config {
 	double monitor_retention_s;
 	struct cfg_cost cost;
 	struct cfg_cluster cluster;
+	struct cfg_objstore objstore;
 	double slo_latency_s;       /* 0: no SLO */
 	double timeline_interval_s; /* 0: no timeline */
 	char *resolved_json;        /* canonical, defaults filled in */

@@ -181,6 +181,9 @@ struct fn {
 	uint32_t plan_gen;    /* cancels the idle plan's timers */
 	uint64_t throttles, cold_requests, prewarms, unloads;
 	uint64_t inflated;
+	struct rng *r_io;
+	uint64_t gets, puts;
+	double get_bytes, put_bytes, io_s;
 	struct hist *svc;     /* observed service times (speculation) */
 	double spec_timeout;  /* 0: not yet known */
 	uint64_t speculations, spec_wins, spec_skipped;
@@ -838,6 +841,32 @@ static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 	return 1;
 }
 
+/* Object-store time of one invocation: its GETs and PUTs one after
+ * another, each a first-byte latency draw plus its bytes over the
+ * bandwidth. Network time: node speed does not scale it. */
+static double io_time(struct model *m, struct fn *f, double size)
+{
+	const struct cfg_function *c = f->cfg;
+	const struct cfg_objstore *os = &m->cfg->objstore;
+	double t = 0;
+	double gets = rng_round(f->r_io, dist_sample(c->io_gets, f->r_io, size));
+	double puts = rng_round(f->r_io, dist_sample(c->io_puts, f->r_io, size));
+	for (double k = 0; k < gets; k++) {
+		double b = dist_sample(c->io_get_bytes, f->r_io, size);
+		t += dist_sample(os->get_latency, f->r_io, b) + b / os->bytes_per_s;
+		f->get_bytes += b;
+	}
+	for (double k = 0; k < puts; k++) {
+		double b = dist_sample(c->io_put_bytes, f->r_io, size);
+		t += dist_sample(os->put_latency, f->r_io, b) + b / os->bytes_per_s;
+		f->put_bytes += b;
+	}
+	f->gets += (uint64_t)gets;
+	f->puts += (uint64_t)puts;
+	f->io_s += t;
+	return t;
+}
+
 static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 {
 	struct replica *rp = &f->rep[r];
@@ -876,6 +905,8 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 			d *= x;
 		}
 	}
+	if (f->cfg->io)
+		d += io_time(m, f, size);
 	at(m, m->now + d, EV_DONE, i, 0);
 	if (++m->serial == 0)   /* 0 marks a message out of service */
 		m->serial = 1;
@@ -1881,6 +1912,7 @@ static int build_fn(struct model *m, int i)
 	f->r_outputs = stream(m, "fn", c->name, "outputs");
 	f->r_branch = stream(m, "fn", c->name, "branch");
 	f->r_lb = stream(m, "fn", c->name, "lb");
+	f->r_io = stream(m, "fn", c->name, "object_store");
 	if (m->cfg->cluster.speculate && !(f->svc = hist_new())) {
 		err_set(m->err, ERR_INTERNAL, "out of memory");
 		return fail(m);
@@ -2104,6 +2136,7 @@ void model_free(struct model *m)
 		rng_free(f->r_outputs);
 		rng_free(f->r_branch);
 		rng_free(f->r_lb);
+		rng_free(f->r_io);
 		hist_free(f->svc);
 		free(f->rl);
 	}
@@ -2285,10 +2318,12 @@ static double fn_cost(const struct model *m, const struct fn *f)
 	const struct cfg_cost *c = &m->cfg->cost;
 	double gb = f->cfg->memory_mb / 1024.0;
 	double life = f->a_pending - f->a_unplaced + f->a_ready + f->a_draining;
+	double io = (double)f->gets * m->cfg->objstore.usd_per_get +
+		    (double)f->puts * m->cfg->objstore.usd_per_put;
 	if (c->model == COST_REPLICA_HOUR)
-		return life / 3600.0 * c->usd_per_replica_hour;
+		return life / 3600.0 * c->usd_per_replica_hour + io;
 	double gbs = (c->bill_execution ? f->a_busy : life) * gb;
-	return gbs * c->usd_per_gb_s + (double)f->completions * c->usd_per_request;
+	return gbs * c->usd_per_gb_s + (double)f->completions * c->usd_per_request + io;
 }
 
 static void summarize(struct model *m)
@@ -2361,6 +2396,16 @@ static void summarize(struct model *m)
 		row(m, s, "backpressure_s", f->a_backpressure);
 		row(m, s, "unschedulable_s", f->a_unplaced);
 		row(m, s, "inflated", (double)f->inflated);
+		if (f->cfg->io) {
+			row(m, s, "object_gets", (double)f->gets);
+			row(m, s, "object_puts", (double)f->puts);
+			row(m, s, "object_get_bytes", f->get_bytes);
+			row(m, s, "object_put_bytes", f->put_bytes);
+			row(m, s, "object_store_s", f->io_s);
+			row(m, s, "object_store_usd",
+			    (double)f->gets * m->cfg->objstore.usd_per_get +
+			    (double)f->puts * m->cfg->objstore.usd_per_put);
+		}
 		if (f->svc) {
 			row(m, s, "speculations", (double)f->speculations);
 			row(m, s, "spec_wins", (double)f->spec_wins);

@@ -334,6 +334,35 @@ static void test_speculation(void)
 	T_NEAR(above[0], 0.05, 4 * sqrt(0.05 * 0.95 / n));
 }
 
+/* Object store by hand: 2 GETs of 1 MB and 1 PUT of 2 MB per invocation
+ * at 100 MB/s, first-byte latencies 0.02 and 0.05 s: 2 x (0.02 + 0.01) +
+ * (0.05 + 0.02) = 0.13 s on top of a 0.1 s service; requests priced per
+ * GET and PUT. */
+static void test_object_store(void)
+{
+	int n = 200;
+	char arr[128];
+	snprintf(arr, sizeof arr, "{\"workload\": \"periodic\", \"period_s\": 5,"
+		 " \"count\": %d}", n);
+	struct config *c;
+	struct model *m = run(arr, ", \"service\": 0.1, \"object_store\": {\"gets\": 2,"
+			      " \"puts\": 1, \"get_bytes\": 1e6, \"put_bytes\": 2e6}",
+			      "\"object_store\": {\"get_latency_s\": 0.02, \"put_latency_s\": 0.05,"
+			      " \"bandwidth_mb_s\": 100, \"usd_per_get\": 0.001,"
+			      " \"usd_per_put\": 0.01}, \"cost\": {\"usd_per_gb_s\": 0,"
+			      " \"usd_per_request\": 0},", &c);
+	if (!m)
+		return;
+	T_NEAR(metric(m, "f", "mean"), 0.23, 1e-9);
+	T_NEAR(metric(m, "f", "object_gets"), 2 * n, 0);
+	T_NEAR(metric(m, "f", "object_puts"), n, 0);
+	T_NEAR(metric(m, "f", "object_get_bytes"), 2e6 * n, 0);
+	T_NEAR(metric(m, "f", "object_put_bytes"), 2e6 * n, 0);
+	T_NEAR(metric(m, "f", "object_store_s"), 0.13 * n, 1e-9 * n);
+	T_NEAR(metric(m, "f", "cost_usd"), n * (2 * 0.001 + 0.01), 1e-12);
+	done(m, c);
+}
+
 /* The same seed gives the same run, with every strategy's own stream. */
 static void test_deterministic(void)
 {
@@ -370,6 +399,7 @@ int test_cluster_register(void)
 	    !CU_add_test(s, "routing vs theory", test_routing_theory) ||
 	    !CU_add_test(s, "lb under stragglers", test_lo_beats_rr) ||
 	    !CU_add_test(s, "speculation", test_speculation) ||
+	    !CU_add_test(s, "object store", test_object_store) ||
 	    !CU_add_test(s, "deterministic", test_deterministic))
 		return -1;
 	return 0;
