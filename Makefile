@@ -268,3 +268,15 @@ figures-check: deps
 	echo "figures-check: $$n figure files OK"
 
 .PHONY: figures figures-check
+
+# --- quick-look figures (issue 7) -------------------------------------------
+# `spate plot DB --out DIR [--runs ID,...]` (sim/plot.c runs
+# plots/quicklook.sh). `make plot-check` (< 10 s) builds the figures fixture,
+# adds node data, and checks that `spate plot` writes valid PNGs (and PDFs),
+# honours --runs and SPATE_PLOTS, and fails with status 1 on a missing run,
+# database or driver and 2 on bad usage (tests/plot_test.sh).
+plot-check: deps
+	@$(MAKE) --no-print-directory bin/spate
+	sh tests/plot_test.sh bin/spate
+
+.PHONY: plot-check

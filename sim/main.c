@@ -8,6 +8,9 @@
  *                [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]
  *   spate sweep SWEEP.json [--db PATH] [-j N | --mpi] [--resume] [--quiet]
  *   spate merge A.db B.db ... --out ALL.db
+ *   spate plot DB --out DIR [--runs ID,ID,...]
+ *   spate validate [--db PATH] [--format table|csv|markdown|latex]
+ *                  [--replications N] [--customers N] [--cases mm1,...] [--quiet]
  *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
  *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
  *               [--topic T] --out OUT.csv
@@ -31,12 +34,14 @@
 #include "err.h"
 #include "model.h"
 #include "param.h"
+#include "plot.h"
 #include "policy.h"
 #include "report.h"
 #include "runner.h"
 #include "sweep.h"
 #include "sweep_mpi.h"
 #include "tracetool.h"
+#include "validate.h"
 #include "workload.h"
 
 #ifndef SPATE_VERSION
@@ -68,6 +73,9 @@ static void usage(FILE *out)
 		"                    [--scope FUNCTION] [--experiment NAME] [--confidence 0.95]\n"
 		"       spate sweep SWEEP.json [--db PATH] [-j N | --mpi] [--resume] [--quiet]\n"
 		"       spate merge A.db B.db ... --out ALL.db\n"
+		"       spate plot DB --out DIR [--runs ID,ID,...]\n"
+		"       spate validate [--db PATH] [--format table|csv|markdown|latex]\n"
+		"                      [--replications N] [--customers N] [--cases mm1,...] [--quiet]\n"
 		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"                   [--topic T] --out OUT.csv\n"
@@ -398,6 +406,86 @@ out:
 	return rc;
 }
 
+/* Runs the queueing-theory cases missing from the database, then prints
+ * the table read back from it (results/validate.db by default). */
+static int cmd_validate(int argc, char **argv, struct err *e)
+{
+	enum report_format fmt = REPORT_TABLE;
+	char **cases = NULL;
+	int quiet = 0, rc = -1;
+	struct progress pr = { .start = wall(), .quiet = 1 };
+	struct validate_opts o = { .db = "results/validate.db", .log = stderr,
+				   .progress = on_progress, .progress_ctx = &pr };
+	struct validate_row *rows = NULL;
+	size_t nrows = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--quiet")) {
+			quiet = 1;
+			continue;
+		}
+		if (a[0] != '-') {
+			err_set(e, ERR_INPUT, "unexpected argument '%s'", a);
+			goto out;
+		}
+		if (i + 1 >= argc) {
+			err_set(e, ERR_INPUT, "%s needs a value", a);
+			goto out;
+		}
+		const char *v = argv[++i];
+		char *end;
+		if (!strcmp(a, "--db")) {
+			o.db = v;
+		} else if (!strcmp(a, "--format")) {
+			if (report_parse_format(v, &fmt, e) != 0)
+				goto out;
+		} else if (!strcmp(a, "--replications")) {
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 2 || n > 10000) {
+				err_set(e, ERR_INPUT,
+					"--replications: not an integer in [2, 10000]: '%s'", v);
+				goto out;
+			}
+			o.replications = (int)n;
+		} else if (!strcmp(a, "--customers")) {
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 100 || n > 1000000000L) {
+				err_set(e, ERR_INPUT,
+					"--customers: not an integer in [100, 10^9]: '%s'", v);
+				goto out;
+			}
+			o.customers = n;
+		} else if (!strcmp(a, "--cases")) {
+			free(cases);
+			if (report_parse_list("--cases", v, &cases, &o.ncases, e) != 0)
+				goto out;
+			o.cases = (const char *const *)cases;
+		} else {
+			err_set(e, ERR_INPUT, "unknown option '%s'", a);
+			goto out;
+		}
+	}
+	if (quiet)
+		o.log = NULL;
+	signal(SIGINT, on_sigint);
+	int st = validate_run(&o, e);
+	if (st < 0)
+		goto out;
+	if (st == 1) {
+		fprintf(stderr, "spate: validate interrupted; rerun to finish\n");
+		rc = 130;
+		goto out;
+	}
+	if (validate_table(&o, &rows, &nrows, e) != 0 ||
+	    validate_print(rows, nrows, fmt, stdout, e) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(rows);
+	free(cases);
+	return rc;
+}
+
 static int cmd_trace(int argc, char **argv, struct err *e)
 {
 	if (argc < 3) {
@@ -447,8 +535,12 @@ int main(int argc, char **argv)
 		rc = cmd_sweep(argc, argv, &e);
 	} else if (!strcmp(cmd, "merge")) {
 		rc = cmd_merge(argc, argv, &e);
+	} else if (!strcmp(cmd, "plot")) {
+		rc = plot_main(argc - 2, argv + 2, argv[0], &e);
 	} else if (!strcmp(cmd, "trace")) {
 		rc = cmd_trace(argc, argv, &e);
+	} else if (!strcmp(cmd, "validate")) {
+		rc = cmd_validate(argc, argv, &e);
 	} else if (!strcmp(cmd, "policies")) {
 		cmd_policies();
 		rc = 0;

@@ -1,21 +1,28 @@
 /*
- * Validation against queueing theory. Each case runs the full model (source,
- * connector, function, replicas) on a config written as JSON, for R
- * independent replications (seeds 1..R), and asserts that the exact value
- * lies inside the 95% Student-t confidence interval of the replication means,
- * and that the interval is narrow enough for the check to mean something.
+ * Validation against queueing theory. The cases (configs, measures, exact
+ * values) are sim/validate.c's table, the one `spate validate` runs for the
+ * paper. Each case runs the full model (source, connector, function,
+ * replicas) for R independent replications (seeds 1..R) and the exact value
+ * must lie inside the 95% Student-t confidence interval of the replication
+ * means, which must be narrow enough for the check to mean something.
  * Every run also checks conservation (arrivals = completions + dropped + in
  * flight) and Little's law (time-average jobs in system = throughput x mean
  * sojourn; the runs drain, so the identity is exact up to rounding).
+ * The last tests run `spate validate`'s path (runner, database, report) on
+ * small cases and check that the table read back from the database matches
+ * the in-memory runs.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "err.h"
 #include "model.h"
 #include "qtheory.h"
 #include "stats.h"
 #include "testutil.h"
+#include "validate.h"
 
 #define REPS 10
 
@@ -24,137 +31,175 @@ static long customers(void)
 	return test_quick() ? 20000 : 100000;
 }
 
-struct metric_ref {
-	const char *scope, *metric;
-};
-
-/* Runs REPS replications of the template and collects one metric per
- * replication, optionally divided by another (for fractions). The template
- * takes the seed (%d), the source topic (%s) and the customer count (%ld).
- * Each case names its own topic, so its arrival streams are independent of
- * every other case's: with one shared stream, one unlucky set of seeds
- * would fail (or pass) every case together. */
-static void replicate(const char *tmpl, const char *topic,
-		      struct metric_ref num, struct metric_ref den, double *out)
+static const struct validate_case *find(const char *name)
 {
-	for (int r = 0; r < REPS; r++) {
-		char json[4096];
-		snprintf(json, sizeof json, tmpl, r + 1, topic, customers());
+	struct err e = { 0 };
+	const struct validate_case *c = validate_case_find(name, &e);
+	T_TRUE(c != NULL, "%s", e.msg);
+	return c;
+}
+
+/* Runs `reps` replications of case c with n customers and collects every
+ * measure per replication: x[j][r]. */
+static void replicate(const struct validate_case *c, int reps, long n,
+		      double x[][REPS])
+{
+	for (int r = 0; r < reps; r++) {
+		struct err e = { 0 };
+		char *json = validate_config_json(c, r, n, &e);
+		T_TRUE(json != NULL, "%s", e.msg);
 		struct config *cfg;
-		struct model *m = test_run_json(json, &cfg);
-		if (!m) {
-			out[r] = NAN;
+		struct model *m = json ? test_run_json(json, &cfg) : NULL;
+		free(json);
+		for (size_t j = 0; j < c->nmeasures; j++)
+			x[j][r] = m ? validate_value(&c->measures[j], m) : NAN;
+		if (!m)
 			continue;
-		}
 		test_check_laws(m);
-		out[r] = model_metric(m, num.scope, num.metric);
-		if (den.scope)
-			out[r] /= model_metric(m, den.scope, den.metric);
 		model_free(m);
 		config_free(cfg);
 	}
 }
 
 /* The exact value must lie in the CI; the CI must be tighter than max_rel. */
-static void assert_ci(const char *what, const double *x, double exact,
-		      double max_rel)
+static void assert_ci(const struct validate_case *c,
+		      const struct validate_measure *vm, const double *x)
 {
-	double mean, hw;
+	double mean, hw, exact = vm->exact();
 	CU_ASSERT_EQUAL_FATAL(stats_mean_ci(x, REPS, 0.95, &mean, &hw), 0);
 	int inside = fabs(mean - exact) <= hw;
-	fprintf(stderr, "\n  %-28s exact %.5g  simulated %.5g +- %.3g (95%% CI, %d reps)  error %+.2f%%",
-		what, exact, mean, hw, REPS, 100 * (mean - exact) / exact);
-	T_TRUE(inside, "%s: exact %.6g outside %.6g +- %.3g", what, exact, mean, hw);
-	T_TRUE(hw <= max_rel * exact, "%s: CI half-width %.3g wider than %.0f%% of %.6g",
-	       what, hw, 100 * max_rel, exact);
+	fprintf(stderr, "\n  %-20s %-26s exact %.5g  simulated %.5g +- %.3g (95%% CI, %d reps)  error %+.2f%%",
+		c->model, vm->what, exact, mean, hw, REPS, 100 * (mean - exact) / exact);
+	T_TRUE(inside, "%s %s: exact %.6g outside %.6g +- %.3g", c->model,
+	       vm->what, exact, mean, hw);
+	T_TRUE(hw <= vm->max_rel * exact, "%s %s: CI half-width %.3g wider than %.0f%% of %.6g",
+	       c->model, vm->what, hw, 100 * vm->max_rel, exact);
 }
 
-/* One function "f" fed by a Poisson source; %%d seed, %%s topic, %%ld
- * customers. */
-#define ONE_STATION(rate, service, replicas, extra)                            \
-	"{\"experiment\":\"q\",\"seed\":%d,"                                   \
-	"\"sources\":[{\"topic\":\"%s\",\"arrivals\":{\"workload\":\"poisson\"," \
-	"\"rate\":" rate ",\"count\":%ld},\"to\":[\"f\"]}],"                    \
-	"\"functions\":[{\"name\":\"f\",\"service\":" service ","              \
-	"\"min_replicas\":" replicas ",\"max_replicas\":" replicas ","         \
-	"\"initial_replicas\":" replicas extra "}],"                           \
-	"\"record\":{\"timeline_interval_s\":0}}"
-
-static void test_mm1(void)
+static void check_case(const char *name)
 {
-	double x[REPS];
-	replicate(ONE_STATION("0.8", "{\"type\":\"exponential\",\"mean\":1}", "1", ""),
-		  "mm1", (struct metric_ref){ "f", "mean" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/M/1 rho=0.8 mean sojourn", x, qt_mmc_w(1, 0.8, 1.0), 0.10);
-	replicate(ONE_STATION("0.8", "{\"type\":\"exponential\",\"mean\":1}", "1", ""),
-		  "mm1", (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/M/1 end-to-end mean", x, qt_mmc_w(1, 0.8, 1.0), 0.10);
+	const struct validate_case *c = find(name);
+	if (!c)
+		return;
+	double x[VALIDATE_MAX_MEASURES][REPS];
+	replicate(c, REPS, customers(), x);
+	for (size_t j = 0; j < c->nmeasures; j++)
+		assert_ci(c, &c->measures[j], x[j]);
 }
 
-static void test_mmc(void)
+static void test_mm1(void) { check_case("mm1"); }
+static void test_mmc(void) { check_case("mmc"); }
+static void test_md1(void) { check_case("md1"); }
+static void test_mg1(void) { check_case("mg1"); }
+static void test_mmcc(void) { check_case("mmcc"); }
+static void test_tandem(void) { check_case("tandem"); }
+
+/* Every case of the table is exercised by one of the tests above. */
+static void test_cases_covered(void)
 {
-	double x[REPS];
-	const char *cfg = ONE_STATION("3", "{\"type\":\"exponential\",\"mean\":1}", "4", "");
-	replicate(cfg, "mmc", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/M/4 rho=0.75 mean wait", x, qt_mmc_wq(4, 3, 1), 0.10);
-	replicate(cfg, "mmc", (struct metric_ref){ "f", "wait_prob" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/M/4 P(wait) (Erlang C)", x, qt_erlang_c(4, 3), 0.05);
+	static const char *const tested[] = { "mm1", "mmc", "md1", "mg1",
+					      "mmcc", "tandem" };
+	T_EQ_INT(validate_ncases(), sizeof tested / sizeof tested[0]);
+	for (size_t i = 0; i < validate_ncases(); i++) {
+		const struct validate_case *c = validate_case_at(i);
+		int found = 0;
+		for (size_t k = 0; k < sizeof tested / sizeof tested[0]; k++)
+			found |= !strcmp(c->name, tested[k]);
+		T_TRUE(found, "case %s has no test", c->name);
+		T_TRUE(c->nmeasures >= 1 && c->nmeasures <= VALIDATE_MAX_MEASURES,
+		       "case %s: %zu measures", c->name, c->nmeasures);
+	}
+	T_TRUE(validate_case_at(validate_ncases()) == NULL, "past the end");
+	struct err e = { 0 };
+	T_TRUE(validate_case_find("mm2", &e) == NULL, "unknown case found");
+	T_EQ_INT(e.code, ERR_INPUT);
+	T_STR_CONTAINS(e.msg, "tandem");
 }
 
-static void test_md1(void)
+/* `spate validate`'s path: runs recorded through the runner, table read
+ * back from the database. Its means must equal the in-memory runs of the
+ * same replications, its exact values qtheory's; a second call reuses the
+ * runs; a larger --replications adds only the missing ones. */
+static void test_validate_db(void)
 {
-	double x[REPS];
-	replicate(ONE_STATION("0.7", "1", "1", ""),
-		  "md1", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/D/1 rho=0.7 mean wait", x, qt_md1_wq(0.7, 1.0), 0.10);
-}
+	char db[] = "/tmp/spate-test-validate-XXXXXX";
+	int fd = mkstemp(db);
+	T_TRUE(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(db);   /* validate creates it */
+	const char *names[] = { "mmcc", "md1" };
+	struct validate_opts o = { .db = db, .replications = 3, .customers = 2000,
+				   .cases = names, .ncases = 2 };
+	struct err e = { 0 };
+	T_EQ_INT(validate_run(&o, &e), 0);
+	struct validate_row *rows = NULL;
+	size_t n = 0;
+	T_EQ_INT(validate_table(&o, &rows, &n, &e), 0);
+	T_EQ_INT(n, 2);
+	double x[VALIDATE_MAX_MEASURES][REPS];
+	for (size_t i = 0; rows && i < n; i++) {
+		const struct validate_row *w = &rows[i];
+		T_EQ_INT(w->n, 3);
+		replicate(w->c, 3, 2000, x);
+		double mean, hw;
+		stats_mean_ci(x[0], 3, 0.95, &mean, &hw);
+		T_NEAR(w->mean, mean, 1e-9 * fabs(mean));
+		T_NEAR(w->hw, hw, 1e-9 * fabs(hw));
+		T_NEAR(w->exact, w->m->exact(), 0);
+		T_EQ_INT(w->inside, fabs(w->mean - w->exact) <= w->hw);
+	}
+	T_TRUE(rows && !strcmp(rows[0].c->name, "md1"), "table order");
+	T_NEAR(rows ? rows[1].exact : NAN, qt_mmcc_block(5, 4, 1), 0);
+	free(rows);
 
-static void test_mg1(void)
-{
-	/* gamma shape 0.5 scale 2: E[S]=1, Var=2, E[S^2]=3 */
-	double x[REPS];
-	replicate(ONE_STATION("0.6", "{\"type\":\"gamma\",\"shape\":0.5,\"scale\":2}", "1", ""),
-		  "mg1", (struct metric_ref){ "f", "mean_wait" }, (struct metric_ref){ 0 }, x);
-	assert_ci("M/G/1 (gamma cv^2=2) mean wait", x, qt_mg1_wq(0.6, 1.0, 3.0), 0.10);
-}
+	/* printed forms */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	T_EQ_INT(validate_table(&o, &rows, &n, &e), 0);
+	T_EQ_INT(validate_print(rows, n, REPORT_LATEX, f, &e), 0);
+	T_EQ_INT(validate_print(rows, n, REPORT_CSV, f, &e), 0);
+	fclose(f);
+	T_STR_CONTAINS(buf, "\\toprule");
+	T_STR_CONTAINS(buf, "M/M/5/5, $a=4$ & blocking (Erlang B) &");
+	T_STR_CONTAINS(buf, "case,model,measure,metric,n,mean,ci_hw,exact,rel_err,inside\nmd1,");
+	free(buf);
+	free(rows);
 
-static void test_mmcc(void)
-{
-	double x[REPS];
-	replicate(ONE_STATION("4", "{\"type\":\"exponential\",\"mean\":1}", "5",
-			      ",\"queue_capacity\":0,\"on_full\":\"drop\""),
-		  "mmcc", (struct metric_ref){ "e2e", "dropped" },
-		  (struct metric_ref){ "e2e", "arrivals" }, x);
-	assert_ci("M/M/5/5 blocking (Erlang B)", x, qt_mmcc_block(5, 4, 1), 0.05);
-}
+	/* resume: 3 done runs reused, 2 more added */
+	o.replications = 5;
+	T_EQ_INT(validate_run(&o, &e), 0);
+	T_EQ_INT(validate_table(&o, &rows, &n, &e), 0);
+	T_EQ_INT(n > 0 ? rows[0].n : 0, 5);
+	free(rows);
 
-static void test_tandem(void)
-{
-	const char *tmpl =
-		"{\"experiment\":\"jackson\",\"seed\":%d,"
-		"\"sources\":[{\"topic\":\"%s\",\"partitions\":4,\"arrivals\":{\"workload\":\"poisson\","
-		"\"rate\":1,\"count\":%ld},\"to\":[\"a\"]}],"
-		"\"functions\":["
-		"{\"name\":\"a\",\"service\":{\"type\":\"exponential\",\"mean\":0.6667},"
-		"\"initial_replicas\":1,\"min_replicas\":1,\"max_replicas\":1,\"edges\":{\"to\":[\"b\"]}},"
-		"{\"name\":\"b\",\"service\":{\"type\":\"exponential\",\"mean\":1.6},"
-		"\"initial_replicas\":2,\"min_replicas\":2,\"max_replicas\":2,\"edges\":{\"to\":[\"c\"]}},"
-		"{\"name\":\"c\",\"service\":{\"type\":\"exponential\",\"mean\":2.5},"
-		"\"initial_replicas\":3,\"min_replicas\":3,\"max_replicas\":3}],"
-		"\"record\":{\"timeline_interval_s\":0}}";
-	int c[3] = { 1, 2, 3 };
-	double mu[3] = { 1 / 0.6667, 1 / 1.6, 1 / 2.5 };
-	double x[REPS];
-	replicate(tmpl, "tandem", (struct metric_ref){ "e2e", "mean" }, (struct metric_ref){ 0 }, x);
-	assert_ci("Jackson tandem M/M/1-2-3 e2e", x, qt_jackson_tandem_w(3, c, 1.0, mu), 0.10);
+	/* bad input */
+	const char *bad[] = { "mm7" };
+	struct validate_opts ob = { .db = db, .cases = bad, .ncases = 1 };
+	struct err e2 = { 0 };
+	T_EQ_INT(validate_run(&ob, &e2), -1);
+	T_EQ_INT(e2.code, ERR_INPUT);
+	T_STR_CONTAINS(e2.msg, "mm7");
+	const char *other[] = { "mm1" };
+	struct validate_opts om = { .db = db, .cases = other, .ncases = 1 };
+	struct err e3 = { 0 };
+	T_EQ_INT(validate_table(&om, &rows, &n, &e3), -1);
+	T_STR_CONTAINS(e3.msg, "validate-mm1");
+	unlink(db);
 }
 
 static void test_determinism(void)
 {
 	char json[4096];
 	snprintf(json, sizeof json,
-		 ONE_STATION("3", "{\"type\":\"lognormal\",\"mean\":1,\"sd\":1.5}", "4", ""),
-		 7, "det", 20000L);
+		 "{\"experiment\":\"q\",\"seed\":7,\"sources\":[{\"topic\":\"det\","
+		 "\"arrivals\":{\"workload\":\"poisson\",\"rate\":3,\"count\":20000},"
+		 "\"to\":[\"f\"]}],\"functions\":[{\"name\":\"f\",\"service\":"
+		 "{\"type\":\"lognormal\",\"mean\":1,\"sd\":1.5},\"min_replicas\":4,"
+		 "\"max_replicas\":4,\"initial_replicas\":4}],"
+		 "\"record\":{\"timeline_interval_s\":0}}");
 	struct config *c1, *c2;
 	struct model *m1 = test_run_json(json, &c1), *m2 = test_run_json(json, &c2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m1);
@@ -185,7 +230,9 @@ int test_queueing_register(void)
 	    !CU_add_test(s, "M/G/1: Pollaczek-Khinchine", test_mg1) ||
 	    !CU_add_test(s, "M/M/c/c: Erlang B", test_mmcc) ||
 	    !CU_add_test(s, "Jackson tandem of M/M/c", test_tandem) ||
-	    !CU_add_test(s, "same seed, identical summary", test_determinism))
+	    !CU_add_test(s, "same seed, identical summary", test_determinism) ||
+	    !CU_add_test(s, "every validation case is tested", test_cases_covered) ||
+	    !CU_add_test(s, "spate validate: runs, database, table", test_validate_db))
 		return -1;
 	return 0;
 }
