@@ -130,10 +130,18 @@ static int fits(const struct node *nd, int slots, double mem)
 	return nd->up && nd->slots_free >= slots && nd->mem_free >= mem;
 }
 
-int cluster_place(struct cluster *c, int slots, double memory_mb)
+int cluster_place(struct cluster *c, int slots, double memory_mb, int avoid)
 {
 	if (!c->n)
 		return CLUSTER_ANY;
+	if (avoid >= 0) {
+		int saved = c->node[avoid].up;
+		c->node[avoid].up = 0;   /* hidden from the search below */
+		int got = cluster_place(c, slots, memory_mb, -1);
+		c->node[avoid].up = saved;
+		if (got != CLUSTER_NONE)
+			return got;
+	}
 	int best = CLUSTER_NONE, nfit = 0;
 	double best_score = 0;
 	for (int i = 0; i < c->n; i++) {

@@ -37,9 +37,10 @@ void cluster_free(struct cluster *c);
 int cluster_nodes(const struct cluster *c);
 
 /* Reserves room for one replica by the configured strategy among the
- * nodes that are up and have room. Returns the node, CLUSTER_ANY without
- * nodes, or CLUSTER_NONE. */
-int cluster_place(struct cluster *c, int slots, double memory_mb);
+ * nodes that are up and have room, other than `avoid` (-1: none) while
+ * another node has room. Returns the node, CLUSTER_ANY without nodes, or
+ * CLUSTER_NONE. */
+int cluster_place(struct cluster *c, int slots, double memory_mb, int avoid);
 void cluster_release(struct cluster *c, int node, int slots, double memory_mb);
 
 /* Current speed of node (1 for CLUSTER_ANY). */

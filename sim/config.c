@@ -107,7 +107,10 @@
  *     "speculation": null or { "k": number > 0 [3] (timeout: k x the observed
  *                     median service time), "quantile": number in (0, 1) or
  *                     null [null] (timeout: that quantile instead),
- *                     "min_samples": integer >= 1 [20] } [null: none] }
+ *                     "min_samples": integer >= 1 [20] } [null: none]
+ *     "replace_slow": null or { "ratio": number > 1 [3] (over the median of the
+ *                     replicas' observed service times), "min_samples":
+ *                     integer >= 1 [10] (per replica) } [null: none] }
  * }
  * Distribution: a bare number (deterministic), or an object with "type" and
  * the parameters of that type, plus "per_byte": number >= 0 [0] on any type
@@ -1946,8 +1949,9 @@ static int load_nodes(struct ld *L, const cJSON *nodes, cJSON *res)
 static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 {
 	static const char *const keys[] = {"nodes", "placement", "lb", "stragglers",
-					   "speculation"};
+					   "speculation", "replace_slow"};
 	static const char *const spec_keys[] = {"k", "quantile", "min_samples"};
+	static const char *const repl_keys[] = {"ratio", "min_samples"};
 	static const char *const st_keys[] = {
 		"onset_rate_per_h", "slowdown", "duration_s", "slow_nodes",
 		"slow_factor", "inflation_p", "inflation_factor",
@@ -2022,6 +2026,24 @@ static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 		return -1;
 	}
 	at_pop(L, ap);
+
+	const cJSON *rsl = member(s, "replace_slow");
+	size_t arl = at_key(L, "replace_slow");
+	if (rsl && !cJSON_IsNull(rsl) && !cJSON_IsObject(rsl))
+		return fail(L, "must be an object or null, got %s", describe(rsl).s);
+	cl->replace_ratio = 0;
+	if (rsl && cJSON_IsObject(rsl)) {
+		cJSON *rr = put_obj(L, r, "replace_slow");
+		struct rule gt1 = {.lo_kind = LO_GT, .lo = 1, .hi = INFINITY};
+		if (!rr || check_keys(L, rsl, repl_keys, NKEYS(repl_keys), NULL, 0) < 0 ||
+		    get_num(L, rsl, "ratio", 3, gt1, &cl->replace_ratio, rr) < 0 ||
+		    get_int(L, rsl, "min_samples", 10, 1, INT_MAX,
+			    &cl->replace_min_samples, rr) < 0)
+			return -1;
+	} else if (put(L, r, "replace_slow", cJSON_CreateNull()) < 0) {
+		return -1;
+	}
+	at_pop(L, arl);
 	/* a replica must fit on some node, or it would wait forever */
 	for (int i = 0; cl->nnodes && i < L->c->nfunctions; i++) {
 		const struct cfg_function *f = &L->c->functions[i];

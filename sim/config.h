@@ -133,6 +133,11 @@ struct cfg_cluster {
 	int speculate;
 	double spec_k, spec_q;
 	int spec_min_samples;
+	/* replacing slow replicas: at each scrape, a READY replica whose
+	 * observed service time is over replace_ratio x the median is drained
+	 * and a new one started on another node (0: off) */
+	double replace_ratio;
+	int replace_min_samples;
 };
 
 struct config {

@@ -116,6 +116,7 @@ struct replica {
 	uint32_t gen;
 	int node;             /* CLUSTER_ANY, CLUSTER_NONE (waiting for room) */
 	int rl_pos;           /* index in fn.rl while READY (balanced modes) */
+	uint32_t nobs;        /* observations behind est_s */
 	uint8_t state;
 	uint8_t first;        /* first request not served yet (first_request) */
 	uint8_t ka_armed;
@@ -181,6 +182,8 @@ struct fn {
 	uint32_t plan_gen;    /* cancels the idle plan's timers */
 	uint64_t throttles, cold_requests, prewarms, unloads;
 	uint64_t inflated;
+	int track_speed;      /* keep est_s: speed-aware routing, replacement */
+	uint64_t replaced;
 	struct rng *r_io;
 	uint64_t gets, puts;
 	double get_bytes, put_bytes, io_s;
@@ -256,6 +259,7 @@ struct model {
 	/* nodes: replicas no node has room for wait here, in start order */
 	struct cluster *cl;
 	uint32_t serial;
+	int avoid;            /* the node rep_start must avoid if it can; -1 */
 	struct placing { int fn; uint64_t ref; } *unplaced;
 	size_t nunplaced, capunplaced;
 	int place_due;        /* room freed: try the waiting replicas */
@@ -515,7 +519,8 @@ static int rep_start(struct model *m, struct fn *f)
 	rp->est_s = 0;
 	rp->rq = (struct fifo){ .head = NIL, .tail = NIL };
 	rp->first = f->cfg->cold_start && f->cfg->cold_mode == COLD_FIRST_REQUEST;
-	rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb);
+	rp->nobs = 0;
+	rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb, m->avoid);
 	if (rp->node != CLUSTER_NONE) {
 		rep_placed(m, f, r, 0);
 		return r;
@@ -552,7 +557,7 @@ static void place_waiting(struct model *m)
 		struct replica *rp = &f->rep[r];
 		if (rp->gen != (uint32_t)(pl.ref >> 32))
 			continue;   /* removed while it waited */
-		rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb);
+		rp->node = cluster_place(m->cl, f->cfg->node_slots, f->cfg->memory_mb, -1);
 		if (rp->node == CLUSTER_NONE) {
 			m->unplaced[keep++] = pl;
 			continue;
@@ -1284,9 +1289,10 @@ static void on_done(struct model *m, uint32_t i)
 		spec_settle(m, f, i);
 	struct job *jb = job_at(m, ms->job);
 	double lat = m->now - ms->t_enq;
-	if (f->lb == LB_SPEED_AWARE) {
+	if (f->track_speed) {
 		/* what a proxy in front of the replica sees: response times */
 		struct replica *rp = &f->rep[ms->replica];
+		rp->nobs++;
 		double d = m->now - ms->t_start;
 		rp->est_s = rp->est_s > 0 ? 0.8 * rp->est_s + 0.2 * d : d;
 		f->est_s = f->est_s > 0 ? 0.95 * f->est_s + 0.05 * d : d;
@@ -1612,6 +1618,53 @@ static uint64_t fn_source_appends(const struct model *m, const struct fn *f)
 	return n;
 }
 
+/* Replacing slow replicas (cluster.replace_slow): READY replicas whose
+ * observed service time is over ratio x the median of those observed
+ * enough are drained, each replaced by a new replica placed on another
+ * node if one has room. The count stays; the new one pays a cold start. */
+static void replace_slow(struct model *m, struct fn *f)
+{
+	const struct cfg_cluster *cc = &m->cfg->cluster;
+	if (f->n_ready < 3)
+		return;
+	if (m->capscratch < f->nrep) {
+		double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
+		if (!x)
+			return;
+		m->scratch = x;
+		m->capscratch = f->caprep;
+	}
+	int n = 0;
+	for (int r = 0; r < f->nrep; r++)
+		if (f->rep[r].state == REP_READY &&
+		    f->rep[r].nobs >= (uint32_t)cc->replace_min_samples)
+			m->scratch[n++] = f->rep[r].est_s;
+	if (n < 3)
+		return;
+	double cut = cc->replace_ratio * stats_median(m->scratch, (size_t)n);
+	for (int r = 0; r < f->nrep && !m->failed; r++) {
+		struct replica *rp = &f->rep[r];
+		if (rp->state != REP_READY || rp->nobs < (uint32_t)cc->replace_min_samples ||
+		    !(rp->est_s > cut))
+			continue;
+		fn_account(m, f);
+		int node = rp->node;
+		rep_unready(f, r);
+		if (rp->busy == 0 && rp->rq.len == 0) {
+			rep_gone(m, f, r);
+		} else {
+			rp->state = REP_DRAINING;
+			f->busy_ready -= rp->busy;
+			f->n_draining++;
+		}
+		f->replaced++;
+		m->avoid = node;
+		rep_start(m, f);
+		m->avoid = -1;
+	}
+	fn_dispatch(m, f);
+}
+
 /* Samples the monitor if a scrape is due now. A decision at the same
  * instant as a scrape calls this first, so it always sees that scrape,
  * whatever order the two events were pushed in; the scrape event itself
@@ -1651,6 +1704,9 @@ static void on_scrape(struct model *m)
 		}
 	}
 	mon_push(m->mon, m->now, m->mon_values);
+	if (m->cfg->cluster.replace_ratio > 0)
+		for (int i = 0; i < m->nfn && !m->failed; i++)
+			replace_slow(m, &m->fn[i]);
 	m->next_scrape = m->now + m->cfg->scrape_interval_s;
 	at(m, m->next_scrape, EV_SCRAPE, 0, 0);
 }
@@ -1661,7 +1717,7 @@ static void replica_speeds(struct model *m, const struct fn *f, struct fn_view *
 {
 	v->slow_replicas = 0;
 	v->slowest_ratio = 1;
-	if (f->lb != LB_SPEED_AWARE || f->nrl == 0)
+	if (!f->track_speed || f->lb == LB_CENTRAL || f->nrl == 0)
 		return;
 	if (m->capscratch < f->nrl) {
 		double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
@@ -1919,6 +1975,7 @@ static int build_fn(struct model *m, int i)
 	}
 	/* a per-request platform gives each request a free environment */
 	f->lb = c->on_demand ? LB_CENTRAL : m->cfg->cluster.lb;
+	f->track_speed = f->lb == LB_SPEED_AWARE || m->cfg->cluster.replace_ratio > 0;
 	f->on_demand = c->on_demand;
 	f->ka_s = c->keep_alive_s;
 	f->children = calloc((size_t)c->nedges + 1, sizeof *f->children);
@@ -1977,6 +2034,7 @@ struct model *model_new(const struct config *cfg, struct err *e)
 	}
 	m->cfg = cfg;
 	m->err = e;
+	m->avoid = -1;
 	m->end = cfg->duration_s;
 	m->nfn = cfg->nfunctions;
 	m->nsrc = cfg->nsources;
@@ -2406,6 +2464,8 @@ static void summarize(struct model *m)
 			    (double)f->gets * m->cfg->objstore.usd_per_get +
 			    (double)f->puts * m->cfg->objstore.usd_per_put);
 		}
+		if (m->cfg->cluster.replace_ratio > 0)
+			row(m, s, "replaced", (double)f->replaced);
 		if (f->svc) {
 			row(m, s, "speculations", (double)f->speculations);
 			row(m, s, "spec_wins", (double)f->spec_wins);
