@@ -371,3 +371,23 @@ paper-clean:
 	rm -rf paper/gen paper/paper.pdf paper/*.aux paper/*.log paper/*.out
 
 .PHONY: deps-paper validate bench-paper paper paper-remeasure paper-clean
+
+# --- librdkafka: `spate record` (optional) --------------------------------------
+# Append at the end of the Makefile (after B, CPPFLAGS, LDLIBS and DEBS).
+# sim/kafkarec.c is the only file that sees rdkafka.h; it is built with
+# SPATE_KAFKA when pkg-config finds rdkafka (Debian: librdkafka-dev, which
+# `make deps` installs), else as a stub whose `spate record` says what to
+# install. tests/test_kafkarec.c records from librdkafka's built-in mock
+# cluster, so the test needs no broker.
+DEBS    += librdkafka-dev
+KAFKA_OK := $(shell pkg-config --exists rdkafka 2>/dev/null && echo yes)
+ifeq ($(KAFKA_OK),yes)
+KAFKA_CPPFLAGS := -DSPATE_KAFKA=1 $(shell pkg-config --cflags rdkafka)
+LDLIBS  += $(shell pkg-config --libs rdkafka)
+endif
+$(B)/sim/kafkarec.o: CPPFLAGS += $(KAFKA_CPPFLAGS)
+# kafkarec.o is rebuilt (and spate relinked) when librdkafka appears or goes
+$(B)/sim/kafkarec.o: $(B)/kafka.flags
+$(B)/kafka.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(KAFKA_CPPFLAGS)' | cmp -s - $@ || echo '$(KAFKA_CPPFLAGS)' > $@

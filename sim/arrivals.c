@@ -1,8 +1,11 @@
 /*
- * arrivals: see arrivals.h. One original arrival of lookahead is kept, so
- * the copies of a replicated arrival can be spread over the gap to the next
- * one; the copies' offsets are drawn already sorted (normalized partial sums
- * of exponentials are the order statistics of uniforms), in O(copies).
+ * arrivals: see arrivals.h. The source's configuration is turned into a
+ * pipeline of xform stages once, at arr_new; arr_next pulls from its
+ * outermost stage. A stage that would change nothing (no slice, time_scale
+ * 1 with shift 0, rate_scale 1) is not built, and the rate stage draws
+ * exactly as the pre-transform arr_next did, so existing configs replay
+ * bit for bit. Random streams are named by the member's place in the
+ * config (arrivals.h), never by build order.
  */
 #include "arrivals.h"
 
@@ -13,23 +16,81 @@
 #include "config.h"
 #include "err.h"
 #include "rng.h"
+#include "xform.h"
 
 struct arrivals {
-	const struct cfg_source *cfg;
-	void *wl;
-	struct rng *r_workload, *r_scale;
-	struct arrival cur, ahead;
-	int have_ahead, exhausted;
-	double *copies;
-	size_t ncopies, icopy, capcopies;
+	struct xf *x;
 };
 
-static struct rng *stream(uint64_t seed, const char *topic, const char *what,
-			  const char *type)
+struct build {
+	uint64_t seed;
+	const char *rng_type;
+	const char *topic;
+	struct err *e;
+};
+
+static struct rng *stream(const struct build *b, const char *prefix,
+			  const char *what)
 {
 	char name[512];
-	snprintf(name, sizeof name, "source/%s/%s", topic, what);
-	return rng_new(seed, name, type);
+	snprintf(name, sizeof name, "%s/%s", prefix, what);
+	struct rng *r = rng_new(b->seed, name, b->rng_type);
+	if (!r)
+		err_set(b->e, ERR_INTERNAL, "cannot create the random stream %s",
+			name);
+	return r;
+}
+
+/* The pipeline of one node; prefix is its stream name prefix
+ * ("source/T" or "source/T/merge[i]...") and where its place in messages. */
+static struct xf *build_node(const struct build *b, const struct cfg_arrivals *n,
+			     const char *prefix, const char *where)
+{
+	struct xf *x;
+	if (n->workload) {
+		struct rng *r = stream(b, prefix, "arrivals");
+		if (!r)
+			return NULL;
+		void *st = n->workload->open(n->workload_params, r, b->e);
+		if (!st) {
+			err_prefix(b->e, "%s", where);
+			rng_free(r);
+			return NULL;
+		}
+		x = xf_leaf(st, n->workload->next, n->workload->close, r, where,
+			    b->e);
+	} else {
+		struct xf **in = calloc((size_t)n->nmerge, sizeof *in);
+		if (!in) {
+			err_set(b->e, ERR_INTERNAL, "out of memory");
+			return NULL;
+		}
+		for (int i = 0; i < n->nmerge; i++) {
+			char p[512], w[512];
+			snprintf(p, sizeof p, "%s/merge[%d]", prefix, i);
+			snprintf(w, sizeof w, "%s merge[%d]", where, i);
+			if (!(in[i] = build_node(b, &n->merge[i], p, w))) {
+				for (int j = 0; j < i; j++)
+					xf_free(in[j]);
+				free(in);
+				return NULL;
+			}
+		}
+		x = xf_merge(in, (size_t)n->nmerge, b->e);
+		free(in);
+	}
+	if (x && (n->slice_from_s > 0 || n->slice_to_s < INFINITY))
+		x = xf_slice(x, n->slice_from_s, n->slice_to_s, n->slice_rebase,
+			     b->e);
+	if (x && (n->time_scale != 1 || n->shift_s != 0))
+		x = xf_affine(x, n->time_scale, n->shift_s, b->e);
+	if (x && n->rate_scale != 1) {
+		struct rng *r = stream(b, prefix, "rate_scale");
+		x = r ? xf_rate(x, n->rate_scale, r, b->e) : (xf_free(x), NULL);
+	}
+	if (!x)
+		err_prefix(b->e, "%s", where);
+	return x;
 }
 
 struct arrivals *arr_new(const struct cfg_source *c, uint64_t seed,
@@ -40,19 +101,20 @@ struct arrivals *arr_new(const struct cfg_source *c, uint64_t seed,
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	a->cfg = c;
-	a->r_workload = stream(seed, c->topic, "arrivals", rng_type);
-	a->r_scale = stream(seed, c->topic, "rate_scale", rng_type);
-	if (!a->r_workload || !a->r_scale) {
-		err_set(e, ERR_INTERNAL, "cannot create the random streams of source '%s'",
-			c->topic);
-		arr_free(a);
-		return NULL;
-	}
-	a->wl = c->workload->open(c->workload_params, a->r_workload, e);
-	if (!a->wl) {
-		err_prefix(e, "source '%s'", c->topic);
-		arr_free(a);
+	const struct cfg_arrivals root = {
+		.workload = c->workload, .workload_params = c->workload_params,
+		.merge = c->merge, .nmerge = c->nmerge,
+		.slice_from_s = c->slice_from_s, .slice_to_s = c->slice_to_s,
+		.slice_rebase = c->slice_rebase, .time_scale = c->time_scale,
+		.shift_s = c->shift_s, .rate_scale = c->rate_scale,
+	};
+	const struct build b = { .seed = seed, .rng_type = rng_type,
+				 .topic = c->topic, .e = e };
+	char prefix[512], where[512];
+	snprintf(prefix, sizeof prefix, "source/%s", c->topic);
+	snprintf(where, sizeof where, "source '%s'", c->topic);
+	if (!(a->x = build_node(&b, &root, prefix, where))) {
+		free(a);
 		return NULL;
 	}
 	return a;
@@ -62,76 +124,11 @@ void arr_free(struct arrivals *a)
 {
 	if (!a)
 		return;
-	if (a->wl)
-		a->cfg->workload->close(a->wl);
-	free(a->copies);
-	rng_free(a->r_workload);
-	rng_free(a->r_scale);
+	xf_free(a->x);
 	free(a);
-}
-
-/* The next original arrival, time-scaled: 1, 0 at the end, -1. */
-static int read_original(struct arrivals *a, struct arrival *out, struct err *e)
-{
-	int rc = a->cfg->workload->next(a->wl, out, e);
-	if (rc > 0)
-		out->t *= a->cfg->time_scale;
-	return rc;
 }
 
 int arr_next(struct arrivals *a, struct arrival *out, struct err *e)
 {
-	double r = a->cfg->rate_scale;
-	for (;;) {
-		if (a->icopy < a->ncopies) {
-			*out = a->cur;
-			out->t = a->copies[a->icopy++];
-			return 1;
-		}
-		if (!a->have_ahead) {
-			if (a->exhausted)
-				return 0;
-			int rc = read_original(a, &a->ahead, e);
-			if (rc <= 0)
-				return rc;
-			a->have_ahead = 1;
-		}
-		a->cur = a->ahead;
-		a->have_ahead = 0;
-		if (r == 1) {
-			*out = a->cur;
-			return 1;
-		}
-		size_t n = (size_t)rng_round(a->r_scale, r);
-		if (!n)
-			continue;
-		int rc = read_original(a, &a->ahead, e);
-		if (rc < 0)
-			return -1;
-		double gap = 0;
-		if (rc > 0) {
-			a->have_ahead = 1;
-			gap = a->ahead.t - a->cur.t;
-		} else {
-			a->exhausted = 1;
-		}
-		if (n > a->capcopies) {
-			double *c = realloc(a->copies, n * sizeof *c);
-			if (!c)
-				return err_set(e, ERR_INTERNAL, "out of memory");
-			a->copies = c;
-			a->capcopies = n;
-		}
-		double sum = 0;
-		a->copies[0] = a->cur.t;
-		for (size_t k = 1; k < n; k++) {
-			sum += rng_exp(a->r_scale, 1.0);
-			a->copies[k] = sum;
-		}
-		sum += rng_exp(a->r_scale, 1.0);
-		for (size_t k = 1; k < n; k++)
-			a->copies[k] = a->cur.t + gap * (a->copies[k] / sum);
-		a->ncopies = n;
-		a->icopy = 0;
-	}
+	return xf_next(a->x, out, e);
 }

@@ -11,6 +11,17 @@
  * is bounded by ceil(r) copies whatever the trace length.
  * The workload draws from the stream "source/TOPIC/arrivals", the scaling
  * from "source/TOPIC/rate_scale", both derived from the run seed.
+ *
+ * Transforms (xform.h), applied in this order to the input's own clock:
+ * slice [slice_from_s, slice_to_s) (rebased to 0 unless slice_rebase is 0;
+ * the input is not read past the window), time_scale, shift_s, rate_scale.
+ * The input is the workload, or, when the source has a "merge" list, the
+ * union by time of its members, each a workload or a merge with its own
+ * transforms; equal times keep member order. Member i of a source draws
+ * from "source/TOPIC/merge[i]/arrivals" and ".../merge[i]/rate_scale"
+ * (nested: ".../merge[i]/merge[j]/..."), so adding a member does not change
+ * the others' draws. Memory stays constant in the trace length: one pending
+ * arrival per member, ceil(rate_scale) copies per rate stage.
  * Ownership: arr_new's result is freed with arr_free; the config outlives it.
  */
 #ifndef SPATE_ARRIVALS_H

@@ -32,7 +32,15 @@
  *     "keys": "hash" | "round_robin" ["hash"]
  *     "arrivals": required {
  *       "workload": name from the workload registry, required
+ *       or instead "merge": non-empty array of arrivals objects (each a
+ *         workload or a merge, with its own transforms), merged by time
  *       "time_scale": number > 0 [1]    "rate_scale": number > 0 [1]
+ *       "shift_s": number >= 0 [0]
+ *       "slice": { "from_s": number >= 0 [0], "to_s": number > from_s, null
+ *                  or "inf" [null], "rebase": bool [true] } [no slice]
+ *       (order: slice on the input's clock, time_scale, shift_s,
+ *       rate_scale; shift_s and slice appear in the resolved document only
+ *       when given, so older configs keep their hash)
  *       ...the workload's own parameters by name (see `spate workloads`);
  *       a string parameter named "path"/"file" (or ending in "_path"/"_file")
  *       is resolved against the config file's directory }
@@ -1223,35 +1231,171 @@ static int load_function_names(struct ld *L, const cJSON *fns)
 	return 0;
 }
 
-static int load_workload(struct ld *L, struct cfg_source *s, const cJSON *arr, cJSON *res)
+/* Merges nest at most this deep: deeper is a config bug, not a need. */
+#define MERGE_MAX_DEPTH 8
+
+static void arrivals_free(struct cfg_arrivals *m, int n)
 {
-	static const char *const base_keys[] = {"workload", "time_scale", "rate_scale"};
-	const cJSON *wname;
+	for (int i = 0; m && i < n; i++) {
+		if (m[i].workload)
+			params_free(m[i].workload->params, m[i].workload->nparams,
+				    m[i].workload_params);
+		else
+			free(m[i].workload_params);
+		arrivals_free(m[i].merge, m[i].nmerge);
+	}
+	free(m);
+}
+
+/* An optional number written to the resolved document only when given, so
+ * that configs without the newer transform keys keep their hash. */
+static int get_opt_num(struct ld *L, const cJSON *obj, const char *key,
+		       double def, struct rule r, double *out, cJSON *res)
+{
+	*out = def;
+	return member(obj, key) ? get_num(L, obj, key, def, r, out, res) : 0;
+}
+
+/* "slice": {"from_s": >= 0 [0], "to_s": > from_s, null or "inf" [null],
+ *           "rebase": bool [true]} */
+static int load_slice(struct ld *L, struct cfg_arrivals *n, const cJSON *arr,
+		      cJSON *res)
+{
+	static const char *const keys[] = {"from_s", "to_s", "rebase"};
+	const cJSON *sl;
+	n->slice_from_s = 0;
+	n->slice_to_s = INFINITY;
+	n->slice_rebase = 1;
+	if (get_section(L, arr, "slice", &sl) < 0)
+		return -1;
+	if (!sl)
+		return 0;
+	size_t at = at_key(L, "slice");
+	cJSON *rs = put_obj(L, res, "slice");
+	if (!rs || check_keys(L, sl, keys, NKEYS(keys), NULL, 0) < 0 ||
+	    get_num(L, sl, "from_s", 0, R_GE0, &n->slice_from_s, rs) < 0)
+		return -1;
+	const cJSON *to = member(sl, "to_s");
+	size_t at2 = at_key(L, "to_s");
+	if (to && !cJSON_IsNull(to) &&
+	    !(cJSON_IsString(to) && strcmp(to->valuestring, "inf") == 0)) {
+		if (cJSON_IsString(to))
+			return fail(L, "must be a number > from_s, null or \"inf\", "
+				    "got %s", describe(to).s);
+		if (check_num(L, to, R_GE0, &n->slice_to_s) < 0)
+			return -1;
+		if (!(n->slice_to_s > n->slice_from_s))
+			return fail(L, "must be > from_s (%s), got %s",
+				    num_txt(n->slice_from_s).s,
+				    num_txt(n->slice_to_s).s);
+	}
+	at_pop(L, at2);
+	if (put(L, rs, "to_s", isinf(n->slice_to_s) ? cJSON_CreateNull()
+			: cJSON_CreateNumber(n->slice_to_s)) < 0 ||
+	    get_bool(L, sl, "rebase", 1, &n->slice_rebase, rs) < 0)
+		return -1;
+	at_pop(L, at);
+	return 0;
+}
+
+/* One arrivals object: a workload with its parameters, or "merge": a list
+ * of arrivals objects; then the transforms. */
+static int load_arrivals(struct ld *L, struct cfg_arrivals *n, const cJSON *arr,
+			 cJSON *res, int depth)
+{
+	static const char *const base_keys[] = {"workload", "merge", "time_scale",
+						"rate_scale", "shift_s", "slice"};
+	const cJSON *wname = NULL, *merge = member(arr, "merge");
+	const struct workload *w = NULL;
 	if (!cJSON_IsObject(arr))
 		return fail(L, "must be an object, got %s", describe(arr).s);
-	if (require_string(L, arr, "workload", &wname) < 0)
-		return -1;
-	s->workload = workload_find(wname->valuestring);
-	if (!s->workload) {
-		struct names nm = {0};
-		for (size_t i = 0; workload_at(i); i++)
-			names_add(&nm, workload_at(i)->name);
-		at_key(L, "workload");
-		fail_unknown(L, "workload", wname->valuestring, &nm, "workloads");
-		names_free(&nm);
-		return -1;
+	if (merge && member(arr, "workload")) {
+		at_key(L, "merge");
+		return fail(L, "give either \"workload\" or \"merge\", not both");
 	}
-	const struct workload *w = s->workload;
-	if (check_keys(L, arr, base_keys, NKEYS(base_keys), w->params, w->nparams) < 0)
+	if (merge) {
+		if (depth >= MERGE_MAX_DEPTH) {
+			at_key(L, "merge");
+			return fail(L, "merges nest deeper than %d levels",
+				    MERGE_MAX_DEPTH);
+		}
+		if (require_array(L, arr, "merge", &merge) < 0)
+			return -1;
+	} else {
+		if (!member(arr, "workload")) {
+			at_key(L, "workload");
+			return fail(L, "required (or \"merge\": a list of arrivals "
+				    "objects)");
+		}
+		if (require_string(L, arr, "workload", &wname) < 0)
+			return -1;
+		w = workload_find(wname->valuestring);
+		if (!w) {
+			struct names nm = {0};
+			for (size_t i = 0; workload_at(i); i++)
+				names_add(&nm, workload_at(i)->name);
+			at_key(L, "workload");
+			fail_unknown(L, "workload", wname->valuestring, &nm, "workloads");
+			names_free(&nm);
+			return -1;
+		}
+	}
+	if (check_keys(L, arr, base_keys, NKEYS(base_keys), w ? w->params : NULL,
+		       w ? w->nparams : 0) < 0)
 		return -1;
-	s->workload_params = calloc(w->nparams ? w->nparams : 1, sizeof *s->workload_params);
-	if (!s->workload_params)
-		return oom(L);
-	if (put(L, res, "workload", cJSON_CreateString(w->name)) < 0 ||
-	    get_num(L, arr, "time_scale", 1, R_GT0, &s->time_scale, res) < 0 ||
-	    get_num(L, arr, "rate_scale", 1, R_GT0, &s->rate_scale, res) < 0)
+	if (w) {
+		n->workload = w;
+		n->workload_params = calloc(w->nparams ? w->nparams : 1,
+					    sizeof *n->workload_params);
+		if (!n->workload_params)
+			return oom(L);
+		if (put(L, res, "workload", cJSON_CreateString(w->name)) < 0)
+			return -1;
+	} else {
+		int k = cJSON_GetArraySize(merge);
+		n->merge = calloc((size_t)k, sizeof *n->merge);
+		cJSON *rm = put_arr(L, res, "merge");
+		if (!n->merge || !rm)
+			return oom(L);
+		n->nmerge = k;
+		size_t at = at_key(L, "merge");
+		int i = 0;
+		for (const cJSON *m = merge->child; m; m = m->next, i++) {
+			size_t ai = at_idx(L, i);
+			cJSON *ro = cJSON_CreateObject();
+			if (put(L, rm, NULL, ro) < 0 ||
+			    load_arrivals(L, &n->merge[i], m, ro, depth + 1) < 0)
+				return -1;
+			at_pop(L, ai);
+		}
+		at_pop(L, at);
+	}
+	if (get_num(L, arr, "time_scale", 1, R_GT0, &n->time_scale, res) < 0 ||
+	    get_num(L, arr, "rate_scale", 1, R_GT0, &n->rate_scale, res) < 0 ||
+	    get_opt_num(L, arr, "shift_s", 0, R_GE0, &n->shift_s, res) < 0 ||
+	    load_slice(L, n, arr, res) < 0)
 		return -1;
-	return params_fill(L, w->params, w->nparams, arr, NULL, s->workload_params, res);
+	return w ? params_fill(L, w->params, w->nparams, arr, NULL,
+			       n->workload_params, res) : 0;
+}
+
+static int load_workload(struct ld *L, struct cfg_source *s, const cJSON *arr, cJSON *res)
+{
+	struct cfg_arrivals n = { .time_scale = 1, .rate_scale = 1,
+				  .slice_to_s = INFINITY, .slice_rebase = 1 };
+	int rc = load_arrivals(L, &n, arr, res, 0);
+	/* copied on failure too: config_free releases what was built */
+	s->workload = n.workload;
+	s->workload_params = n.workload_params;
+	s->merge = n.merge;
+	s->nmerge = n.nmerge;
+	s->slice_from_s = n.slice_from_s;
+	s->slice_to_s = n.slice_to_s;
+	s->slice_rebase = n.slice_rebase;
+	s->time_scale = n.time_scale;
+	s->shift_s = n.shift_s;
+	s->rate_scale = n.rate_scale;
+	return rc;
 }
 
 static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
@@ -2531,6 +2675,7 @@ void config_free(struct config *c)
 			params_free(s->workload->params, s->workload->nparams, s->workload_params);
 		else
 			free(s->workload_params);
+		arrivals_free(s->merge, s->nmerge);
 		free(s->targets);
 	}
 	for (int i = 0; c->functions && i < c->nfunctions; i++) {

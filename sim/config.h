@@ -41,6 +41,18 @@ enum lb_mode {
 	LB_SPEED_AWARE,         /* least expected wait from observed speed */
 };
 
+/* A merged input of a source (see arrivals.h): a workload, or itself a
+ * merge, with its own transforms. The fields mean what cfg_source's do. */
+struct cfg_arrivals {
+	const struct workload *workload;      /* NULL: the merge of merge[] */
+	union param_val *workload_params;     /* [workload->nparams] */
+	struct cfg_arrivals *merge;
+	int nmerge;
+	double slice_from_s, slice_to_s;
+	int slice_rebase;
+	double time_scale, shift_s, rate_scale;
+};
+
 struct cfg_source {
 	char *topic;
 	int partitions;
@@ -49,6 +61,14 @@ struct cfg_source {
 	union param_val *workload_params;     /* [workload->nparams] */
 	double time_scale;      /* trace times are multiplied by this */
 	double rate_scale;      /* >1 replicates arrivals, <1 thins them */
+	/* streaming transforms (arrivals.h); the defaults change nothing */
+	struct cfg_arrivals *merge;   /* inputs merged by time; workload is
+					 NULL when nmerge > 0 */
+	int nmerge;
+	double slice_from_s, slice_to_s;   /* [from, to) of the input's clock;
+					      to INFINITY: no end */
+	int slice_rebase;       /* 1: the window starts at 0 */
+	double shift_s;         /* added after time_scale */
 	int *targets;           /* entry functions it invokes (indices) */
 	int ntargets;
 	/* connector */

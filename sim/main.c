@@ -14,6 +14,9 @@
  *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
  *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
  *               [--topic T] --out OUT.csv
+ *   spate record --brokers HOST:PORT --topic T --out FILE [--group G]
+ *               [--from-beginning] [--duration S] [--max N] [--until-end]
+ *               [--sort-window N] [--set PROP=VALUE ...]
  *   spate policies | spate workloads | spate version
  *
  * This is the only place that reads the wall clock (progress bar, wall_s,
@@ -32,6 +35,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "kafkarec.h"
 #include "model.h"
 #include "param.h"
 #include "plot.h"
@@ -79,6 +83,9 @@ static void usage(FILE *out)
 		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"                   [--topic T] --out OUT.csv\n"
+		"       spate record --brokers HOST:PORT --topic T --out FILE [--group G]\n"
+		"                    [--from-beginning] [--duration S] [--max N] [--until-end]\n"
+		"                    [--sort-window N] [--set PROP=VALUE ...]\n"
 		"       spate policies\n"
 		"       spate workloads\n"
 		"       spate version\n");
@@ -495,6 +502,19 @@ static int cmd_trace(int argc, char **argv, struct err *e)
 	return tracetool_cli(argc - 2, argv + 2, stdout, e);
 }
 
+/* SIGINT and SIGTERM end a recording cleanly: the rows still being
+ * reordered are written before exit. */
+static int cmd_record(int argc, char **argv, struct err *e)
+{
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	if (argc < 3) {
+		kafkarec_usage(stderr);
+		return err_set(e, ERR_INPUT, "record: missing options");
+	}
+	return kafkarec_cli(argc - 2, argv + 2, stdout, &interrupted, wall, e);
+}
+
 static void cmd_policies(void)
 {
 	const struct policy *p;
@@ -514,6 +534,19 @@ static void cmd_workloads(void)
 		param_print_table(stdout, w->params, w->nparams);
 		printf("\n");
 	}
+	printf("Transforms, in any source's \"arrivals\" object (streamed; applied in\n"
+	       "this order):\n"
+	       "  merge        [arrivals objects] instead of \"workload\": their union by\n"
+	       "               time (equal times in list order); each may have its own\n"
+	       "               transforms and merges\n"
+	       "  slice        {\"from_s\": >= 0 [0], \"to_s\": > from_s or null [null],\n"
+	       "               \"rebase\": bool [true]}: keep [from_s, to_s) of the input's\n"
+	       "               clock; rebase makes the window start at 0\n"
+	       "  time_scale   number > 0 [1]: times are multiplied by it\n"
+	       "  shift_s      number >= 0 [0]: added to every time\n"
+	       "  rate_scale   number > 0 [1]: > 1 replicates arrivals, < 1 thins them\n"
+	       "`spate trace stats|convert` take the same as --merge FILE, --slice FROM:TO\n"
+	       "[--keep-time], --time-scale X, --shift S, --rate-scale R.\n");
 }
 
 int main(int argc, char **argv)
@@ -539,6 +572,8 @@ int main(int argc, char **argv)
 		rc = plot_main(argc - 2, argv + 2, argv[0], &e);
 	} else if (!strcmp(cmd, "trace")) {
 		rc = cmd_trace(argc, argv, &e);
+	} else if (!strcmp(cmd, "record")) {
+		rc = cmd_record(argc, argv, &e);
 	} else if (!strcmp(cmd, "validate")) {
 		rc = cmd_validate(argc, argv, &e);
 	} else if (!strcmp(cmd, "policies")) {

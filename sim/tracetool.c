@@ -35,6 +35,7 @@
 #include "param.h"
 #include "rng.h"
 #include "workload.h"
+#include "xform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,11 +178,17 @@ const char *tracetool_guess(const char *path, struct err *e)
 
 /* ---- opening a trace --------------------------------------------------- */
 
-struct tracetool_src {
+/* One reader of the inputs: its parameter values must outlive its state,
+ * which the pipeline owns. */
+struct tt_input {
 	const struct workload *w;
 	union param_val *vals;     /* [w->nparams]; strings borrowed */
-	struct rng *rng;
-	void *state;
+};
+
+struct tracetool_src {
+	struct tt_input *in;       /* [nin]: the FILE, then the merged ones */
+	int nin;
+	struct xf *x;              /* the readers under the transforms */
 	uint64_t n;                /* arrivals returned */
 	double prev_t;
 };
@@ -361,75 +368,141 @@ static int fill_params(const struct workload *w, const struct tracetool_opts *o,
 	return 0;
 }
 
-struct tracetool_src *tracetool_open(const struct tracetool_opts *o,
-				     struct err *e)
+/* Opens input i (0: o->path, else o->merge[i - 1]) as a pipeline leaf.
+ * Input 0 draws from the stream "trace", as before merging existed. */
+static struct xf *open_input(struct tracetool_src *s, const struct tracetool_opts *o,
+			     int i, struct err *e)
 {
-	char names[512];
-	if (!o || !o->path || !*o->path) {
+	char names[512], sname[64];
+	struct tracetool_opts oi = *o;
+	if (i > 0)
+		oi.path = o->merge[i - 1];
+	if (!oi.path || !*oi.path) {
 		err_set(e, ERR_INPUT, "missing FILE");
 		return NULL;
 	}
-	const char *fmt = o->format ? o->format : tracetool_guess(o->path, e);
+	const char *fmt = o->format ? o->format : tracetool_guess(oi.path, e);
 	if (!fmt)
 		return NULL;
 	const struct workload *w = workload_find(fmt);
 	if (!w || !is_trace_format(w)) {
-		err_set(e, ERR_INPUT, "%s: %s '%s'; trace formats: %s", o->path,
+		err_set(e, ERR_INPUT, "%s: %s '%s'; trace formats: %s", oi.path,
 			w ? "not a trace format (a generator):" : "unknown format",
 			fmt, tracetool_formats(names, sizeof names));
 		return NULL;
 	}
+	struct tt_input *in = &s->in[i];
+	in->w = w;
+	if (!(in->vals = calloc(w->nparams ? w->nparams : 1, sizeof *in->vals))) {
+		err_set(e, ERR_INTERNAL, "%s: out of memory", oi.path);
+		return NULL;
+	}
+	if (fill_params(w, &oi, in->vals, e) != 0)
+		return NULL;
+	if (i == 0)
+		snprintf(sname, sizeof sname, "trace");
+	else
+		snprintf(sname, sizeof sname, "trace/merge[%d]", i);
+	struct rng *r = rng_new(o->seed, sname, NULL);
+	if (!r) {
+		err_set(e, ERR_INTERNAL, "%s: out of memory", oi.path);
+		return NULL;
+	}
+	void *st = w->open(in->vals, r, e);
+	if (!st) {
+		rng_free(r);
+		return NULL;
+	}
+	return xf_leaf(st, w->next, w->close, r, oi.path, e);
+}
+
+struct tracetool_src *tracetool_open(const struct tracetool_opts *o,
+				     struct err *e)
+{
+	if (!o || !o->path || !*o->path) {
+		err_set(e, ERR_INPUT, "missing FILE");
+		return NULL;
+	}
+	if (o->nmerge < 0 || (o->nmerge > 0 && !o->merge)) {
+		err_set(e, ERR_INTERNAL, "bad merge list");
+		return NULL;
+	}
 	struct tracetool_src *s = calloc(1, sizeof *s);
-	if (!s || !(s->vals = calloc(w->nparams, sizeof *s->vals))) {
+	struct xf **leaves = calloc((size_t)o->nmerge + 1, sizeof *leaves);
+	if (!s || !leaves ||
+	    !(s->in = calloc((size_t)o->nmerge + 1, sizeof *s->in))) {
 		free(s);
+		free(leaves);
 		err_set(e, ERR_INTERNAL, "%s: out of memory", o->path);
 		return NULL;
 	}
-	s->w = w;
-	if (fill_params(w, o, s->vals, e) != 0)
-		goto fail;
-	if (!(s->rng = rng_new(o->seed, "trace", NULL))) {
-		err_set(e, ERR_INTERNAL, "%s: out of memory", o->path);
-		goto fail;
+	s->nin = o->nmerge + 1;
+	for (int i = 0; i < s->nin; i++) {
+		if (!(leaves[i] = open_input(s, o, i, e))) {
+			for (int j = 0; j < i; j++)
+				xf_free(leaves[j]);
+			free(leaves);
+			tracetool_close(s);
+			return NULL;
+		}
 	}
-	if (!(s->state = w->open(s->vals, s->rng, e)))
-		goto fail;
+	struct xf *x = s->nin == 1 ? leaves[0] : xf_merge(leaves, (size_t)s->nin, e);
+	free(leaves);
+	double ts = o->time_scale > 0 ? o->time_scale : 1;
+	double rs = o->rate_scale > 0 ? o->rate_scale : 1;
+	if (x && o->slice)
+		x = xf_slice(x, o->slice_from_s, o->slice_to_s, !o->slice_keep_time, e);
+	if (x && (ts != 1 || o->shift_s != 0))
+		x = xf_affine(x, ts, o->shift_s, e);
+	if (x && rs != 1) {
+		struct rng *r = rng_new(o->seed, "trace/rate_scale", NULL);
+		if (!r) {
+			xf_free(x);
+			x = NULL;
+			err_set(e, ERR_INTERNAL, "out of memory");
+		} else {
+			x = xf_rate(x, rs, r, e);
+		}
+	}
+	if (!x) {
+		tracetool_close(s);
+		return NULL;
+	}
+	s->x = x;
 	return s;
-fail:
-	tracetool_close(s);
-	return NULL;
 }
 
 int tracetool_next(struct tracetool_src *s, struct arrival *a, struct err *e)
 {
-	int rc = s->w->next(s->state, a, e);
+	int rc = xf_next(s->x, a, e);
 	if (rc != 1)
 		return rc;
 	s->n++;
 	if (!(a->t >= 0 && a->t <= TT_MAX_TIME) || a->t < s->prev_t)
 		return err_set(e, ERR_INTERNAL, "%s: arrival %" PRIu64 " at %.17g s "
 			       "is out of order or range (previous %.17g s)",
-			       s->w->name, s->n, a->t, s->prev_t);
+			       s->in[0].w->name, s->n, a->t, s->prev_t);
 	if (!(a->size >= 0 && isfinite(a->size)))
 		return err_set(e, ERR_INTERNAL, "%s: arrival %" PRIu64 " has size "
-			       "%g", s->w->name, s->n, a->size);
+			       "%g", s->in[0].w->name, s->n, a->size);
 	s->prev_t = a->t;
 	return 1;
 }
 
 const char *tracetool_format(const struct tracetool_src *s)
 {
-	return s->w->name;
+	return s->in[0].w->name;
 }
 
 void tracetool_close(struct tracetool_src *s)
 {
 	if (!s)
 		return;
-	if (s->state)
-		s->w->close(s->state);
-	rng_free(s->rng);
-	free_vals(s->w, s->vals);
+	xf_free(s->x);     /* the readers first: they borrow the values */
+	for (int i = 0; s->in && i < s->nin; i++)
+		if (s->in[i].w)
+			free_vals(s->in[i].w, s->in[i].vals);
+	free(s->in);
 	free(s);
 }
 
@@ -830,12 +903,53 @@ out:
 
 /* ---- the command -------------------------------------------------------- */
 
+/* A whole-argument finite number, > 0 (positive) or >= 0. */
+static int cli_num(const char *opt, const char *v, int positive, double *out,
+		   struct err *e)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (!*v || *end || !isfinite(x) || strpbrk(v, "xX") ||
+	    (positive ? !(x > 0) : !(x >= 0)))
+		return err_set(e, ERR_INPUT, "%s: expected a finite number %s 0, "
+			       "got '%s'", opt, positive ? ">" : ">=", v);
+	*out = x + 0.0;
+	return 0;
+}
+
+/* FROM:TO, TO empty for no end. */
+static int parse_slice(const char *v, struct tracetool_opts *o, struct err *e)
+{
+	const char *colon = strchr(v, ':');
+	char from[64];
+	if (!colon || (size_t)(colon - v) >= sizeof from)
+		return err_set(e, ERR_INPUT, "--slice: expected FROM:TO (seconds; "
+			       "TO may be empty), got '%s'", v);
+	snprintf(from, sizeof from, "%.*s", (int)(colon - v), v);
+	o->slice_to_s = INFINITY;
+	if (cli_num("--slice FROM", from, 0, &o->slice_from_s, e) != 0 ||
+	    (colon[1] && cli_num("--slice TO", colon + 1, 1, &o->slice_to_s, e) != 0))
+		return -1;
+	if (!(o->slice_to_s > o->slice_from_s))
+		return err_set(e, ERR_INPUT, "--slice %s: TO must be > FROM", v);
+	o->slice = 1;
+	return 0;
+}
+
 void tracetool_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
+		"                   [TRANSFORMS]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
-		"                   [--topic T] --out OUT.csv\n");
+		"                   [TRANSFORMS] [--topic T] --out OUT.csv\n"
+		"TRANSFORMS (streamed, applied in this order):\n"
+		"  --merge FILE2       merge another trace by time (repeatable)\n"
+		"  --slice FROM:TO     keep [FROM, TO) seconds (TO empty: no end),\n"
+		"                      rebased to 0 unless --keep-time\n"
+		"  --time-scale X      multiply times by X > 0\n"
+		"  --shift S           add S >= 0 seconds\n"
+		"  --rate-scale R      replicate (R > 1) or thin (R < 1) arrivals\n");
 }
 
 int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
@@ -847,9 +961,13 @@ int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
 		return err_set(e, ERR_INPUT, "trace: unknown subcommand '%s' "
 			       "(stats or convert)", argv[0]);
 	const char **params = calloc((size_t)argc + 1, sizeof *params);
-	if (!params)
+	const char **merge = calloc((size_t)argc + 1, sizeof *merge);
+	if (!params || !merge) {
+		free(params);
+		free(merge);
 		return err_set(e, ERR_INTERNAL, "out of memory");
-	struct tracetool_opts o = { .params = params, .seed = 1 };
+	}
+	struct tracetool_opts o = { .params = params, .seed = 1, .merge = merge };
 	const char *topic = NULL, *outp = NULL;
 	int rc = -1;
 	for (int i = 1; i < argc; i++) {
@@ -860,6 +978,10 @@ int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
 				goto done;
 			}
 			o.path = a;
+			continue;
+		}
+		if (!strcmp(a, "--keep-time")) {
+			o.slice_keep_time = 1;
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -880,6 +1002,20 @@ int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
 					"integer: '%s'", v);
 				goto done;
 			}
+		} else if (!strcmp(a, "--merge")) {
+			merge[o.nmerge++] = v;
+		} else if (!strcmp(a, "--slice")) {
+			if (parse_slice(v, &o, e) != 0)
+				goto done;
+		} else if (!strcmp(a, "--time-scale")) {
+			if (cli_num(a, v, 1, &o.time_scale, e) != 0)
+				goto done;
+		} else if (!strcmp(a, "--rate-scale")) {
+			if (cli_num(a, v, 1, &o.rate_scale, e) != 0)
+				goto done;
+		} else if (!strcmp(a, "--shift")) {
+			if (cli_num(a, v, 0, &o.shift_s, e) != 0)
+				goto done;
 		} else if (convert && !strcmp(a, "--out")) {
 			outp = v;
 		} else if (convert && !strcmp(a, "--topic")) {
@@ -891,6 +1027,10 @@ int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
 	}
 	if (!o.path) {
 		err_set(e, ERR_INPUT, "trace %s: missing FILE", argv[0]);
+		goto done;
+	}
+	if (o.slice_keep_time && !o.slice) {
+		err_set(e, ERR_INPUT, "trace %s: --keep-time needs --slice", argv[0]);
 		goto done;
 	}
 	if (convert) {
@@ -911,5 +1051,6 @@ int tracetool_cli(int argc, char **argv, FILE *out, struct err *e)
 	rc = 0;
 done:
 	free(params);
+	free(merge);
 	return rc;
 }

@@ -8,7 +8,9 @@
  * by name with --param k=v (the `path` parameter is the FILE). stats
  * summarises the arrival process in one streaming pass in constant memory;
  * convert rewrites the arrivals as spate-csv so that a trace of any format
- * can be edited, filtered or replayed as spate's own.
+ * can be edited, filtered or replayed as spate's own. Both see the trace
+ * through the same streaming transforms a config's source has (slice,
+ * time scale, shift, rate scale, merge of several files; xform.h).
  * Errors: ERR_INPUT for anything the user gave (a bad option, an unknown
  * format or parameter, a malformed trace: the reader's "FILE:LINE: ..."
  * message is passed on unchanged), ERR_INTERNAL for I/O and memory.
@@ -37,6 +39,19 @@ struct tracetool_opts {
 	int nparams;
 	uint64_t seed;                /* for readers that place arrivals at
 					 random inside a count's bin */
+	/* Streaming transforms (xform.h), applied in this order after the
+	 * merge; zero values change nothing. */
+	const char *const *merge;     /* nmerge further traces merged by time
+					 with path (same --format, or each
+					 guessed; same params) */
+	int nmerge;
+	int slice;                    /* 1: keep [slice_from_s, slice_to_s) */
+	double slice_from_s, slice_to_s;   /* to_s INFINITY: no end */
+	int slice_keep_time;          /* 1: do not rebase the window to 0 */
+	double time_scale;            /* 0 stands for 1 */
+	double shift_s;               /* >= 0 */
+	double rate_scale;            /* 0 stands for 1; random draws from
+					 the stream "trace/rate_scale" */
 };
 
 /* The name of the trace format of path, guessed from its first non-empty
@@ -118,8 +133,9 @@ int tracetool_convert(const struct tracetool_opts *o, const char *topic,
 		      const char *out_path, uint64_t *count, struct err *e);
 
 /* The `spate trace` command: argv[0] is "stats" or "convert", then FILE and
- * options (--format F, --param k=v ..., --seed N; convert: --out OUT.csv,
- * --topic T). stats prints to out; convert prints one line saying what it
+ * options (--format F, --param k=v ..., --seed N, --merge FILE2 ...,
+ * --slice FROM:TO (TO empty: no end), --keep-time, --time-scale X,
+ * --shift S, --rate-scale R; convert: --out OUT.csv, --topic T). stats prints to out; convert prints one line saying what it
  * wrote. 0, or -1 and e. */
 int tracetool_cli(int argc, char **argv, FILE *out, struct err *e);
 void tracetool_usage(FILE *out);

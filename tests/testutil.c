@@ -82,7 +82,7 @@ static int (*const suites[])(void) = {
 	test_keda_kafka_register, test_kpa_register, test_ds2_register,
 	test_lambda_register, test_hybrid_histogram_register, test_contract_register,
 	test_lookahead_register, test_oracle_register, test_plugin_register,
-	test_cluster_register,
+	test_cluster_register, test_transforms_register, test_kafkarec_register,
 	test_report_register, test_readers_register, test_generators_register,
 	test_latency_slo_register, test_predictive_register, test_tracetool_register,
 	test_dhalion_register, test_ds2_dhalion_register, test_external_register,

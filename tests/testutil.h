@@ -97,6 +97,8 @@ int test_report_register(void);
 int test_plugin_register(void);
 int test_lookahead_register(void);
 int test_cluster_register(void);
+int test_transforms_register(void);
+int test_kafkarec_register(void);
 int test_oracle_register(void);
 int test_hybrid_histogram_register(void);
 int test_kpa_register(void);
