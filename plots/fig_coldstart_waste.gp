@@ -29,8 +29,8 @@ nice_step(m, n) = (_e = 10**floor(log10(m / n)), _f = m / n / _e, \
 pol_title(j) = (POL[j] eq 'lambda') ? 'fixed keep-alive (lambda)' : POL[j]
 
 W = 7.0
-L_IN = 0.62; R_IN = 0.15; GAP_IN = 0.45
-PANEL_H = 2.2; TITLE_H = 0.26; XLAB_H = 0.5; KEY_H = FIG_LINE_IN + 0.2
+L_IN = 0.62; R_IN = 0.15; GAP_IN = 0.55
+PANEL_H = 2.2; TITLE_H = 0.26; XLAB_H = 0.6; KEY_H = FIG_LINE_IN + 0.2
 H = TITLE_H + PANEL_H + XLAB_H + KEY_H
 pw = (W - L_IN - R_IN - (NLOAD - 1) * GAP_IN) / NLOAD
 px(i) = (L_IN + (i - 1) * (pw + GAP_IN)) / W
@@ -60,7 +60,7 @@ do for [fmt in FIG_FORMATS] {
 		if (i == 1) { set ylabel 'cold-start requests (%)' offset 1, 0 } else { unset ylabel }
 		plot for [j = 1:NPOL] ka(i, j) using 1:4:2:3:5:6 with xyerrorbars lt POL_LT[j] dt 1 lw 0.8, \
 		     for [j = 1:NPOL] ka(i, j) using 1:4 with linespoints lt POL_LT[j], \
-		     for [j = 1:NPOL] ka(i, j) using 1:4:(strcol(7) eq 'NaN' ? '' : ka_label(column(7))) with labels offset 0.6, 0.55 left font ',7' tc rgb '#444444' noenhanced
+		     for [j = 1:NPOL] ka(i, j) using 1:4:(strcol(7) eq 'NaN' ? '' : ka_label(column(7))) with labels offset 0.6, 0.55 left font fig_font(fmt, 7) tc rgb '#444444' noenhanced
 	}
 	unset label 20
 	eval fig_key_panel(0.02 / H, (KEY_H - 0.02) / H)

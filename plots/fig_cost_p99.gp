@@ -26,12 +26,14 @@ front(i) = sprintf('%s/front_%d.tsv', datadir, i)
 W = 7.0
 L_IN = 0.72; R_IN = 0.15; GAP_IN = 0.45
 PANEL_H = 2.2; TITLE_H = 0.26; XLAB_H = 0.5
-kc = 0
+# The key: compact (smaller font, short samples, as many columns as fit)
+# so it does not take a third of the figure.
+kc = strlen('Pareto front')
 do for [j = 1:NPOL] { kc = (strlen(POL[j]) > kc) ? strlen(POL[j]) : kc }
-key_cols = int((W - 0.3) / (key_col_in(kc) - 0.25))
-key_cols = (key_cols > NPOL) ? NPOL : (key_cols < 1 ? 1 : key_cols)
-key_rows = int((NPOL + key_cols - 1) / key_cols)
-KEY_H = key_rows * FIG_LINE_IN + 0.2
+KEY_W = W - 0.14
+key_cols = fig_key_cols(KEY_W, kc, NPOL + 1)
+key_rows = int((NPOL + 1 + key_cols - 1) / key_cols)
+KEY_H = key_rows * FIG_KEY_LINE_IN + 0.2
 H = TITLE_H + PANEL_H + XLAB_H + KEY_H
 pw = (W - L_IN - R_IN - (NLOAD - 1) * GAP_IN) / NLOAD
 px(i) = (L_IN + (i - 1) * (pw + GAP_IN)) / W
@@ -66,7 +68,7 @@ do for [fmt in FIG_FORMATS] {
 		     for [j = 1:NPOL] pt(i, j) using 1:4 with points lt POL_LT[j]
 	}
 	eval fig_key_panel(0.02 / H, (KEY_H - 0.02) / H)
-	set key inside center center horizontal maxcols key_cols Left reverse noenhanced width -2
+	eval fig_key_style(fmt, key_cols, kc, KEY_W)
 	plot NaN notitle, for [j = 1:NPOL] keyentry with points lt POL_LT[j] title POL[j], \
 	     keyentry with lines lc rgb '#aaaaaa' lw 3 dt 1 title 'Pareto front'
 	unset multiplot

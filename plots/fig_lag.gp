@@ -28,12 +28,17 @@ int_step(m, n) = (m <= n) ? 1 : nice_step(m, n)
 W = 7.0
 NCOL = (NPOL <= 4) ? NPOL : (NPOL <= 6 ? 3 : 4)
 NROW = int((NPOL + NCOL - 1) / NCOL)
-L_IN = 0.6; R_IN = 0.55; HGAP = 0.12; VGAP = 0.3
-PANEL_H = 1.0; TOP_H = 0.22; XLAB_H = 0.5
-# The key goes into the empty cells of the last row, else below.
+L_IN = 0.7; R_IN = 0.68; HGAP = 0.24; VGAP = 0.3
+PANEL_H = 1.0; TOP_H = 0.22; XLAB_H = 0.6
+# The key goes into the empty cells of the last row, else below. A short
+# last row sits lower (LAST_VGAP): the panels above its empty cells carry
+# x tick labels and the x label, which must clear the last row's right
+# axis and the key; the key starts right of that axis's labels (Y2_IN).
 KEY_IN_GRID = (NPOL % NCOL != 0)
 KEY_H = KEY_IN_GRID ? 0 : FIG_LINE_IN * 2 + 0.2
-H = TOP_H + NROW * PANEL_H + (NROW - 1) * VGAP + XLAB_H + KEY_H
+LAST_VGAP = KEY_IN_GRID ? XLAB_H + 0.05 : VGAP
+Y2_IN = 0.62
+H = TOP_H + NROW * PANEL_H + (NROW - 1) * VGAP + (NROW > 1 ? LAST_VGAP - VGAP : 0) + XLAB_H + KEY_H
 pw = (W - L_IN - R_IN - (NCOL - 1) * HGAP) / NCOL
 col(p) = (p - 1) % NCOL + 1
 row(p) = int((p - 1) / NCOL) + 1
@@ -41,7 +46,8 @@ row(p) = int((p - 1) / NCOL) + 1
 # last row stops short
 last_in_col(p) = (p + NCOL > NPOL)
 pl(p) = (L_IN + (col(p) - 1) * (pw + HGAP)) / W
-pt(p) = 1 - (TOP_H + (row(p) - 1) * (PANEL_H + VGAP)) / H
+pt(p) = 1 - (TOP_H + (row(p) - 1) * (PANEL_H + VGAP) \
+	+ (row(p) == NROW && NROW > 1 ? LAST_VGAP - VGAP : 0)) / H
 RMAX = (REPL_MAX > 0) ? REPL_MAX : 1
 QMAX = (RATE_MAX > 0) ? RATE_MAX : 1
 
@@ -69,7 +75,7 @@ do for [fmt in FIG_FORMATS] {
 		set label 10 POL[p] noenhanced at graph 0.0, graph 1 offset 0, 0.55 left noenhanced
 		if (col(p) == 1) { set ylabel 'lag (msg)' offset 0.8, 0; set format y '10^{%L}' } \
 		else { unset ylabel; set format y '' }
-		if (col(p) == NCOL || p == NPOL) { set y2label 'msg/s' offset -1.4, 0 tc rgb '#777777'; set format y2 '%g' } \
+		if (col(p) == NCOL || p == NPOL) { set y2label 'msg/s' offset -0.9, 0 tc rgb '#777777'; set format y2 '%g' } \
 		else { unset y2label; set format y2 '' }
 		if (last_in_col(p)) { set xlabel 'time (min)' offset 0, 0.45; set format x '%g' } \
 		else { unset xlabel; set format x '' }
@@ -77,8 +83,8 @@ do for [fmt in FIG_FORMATS] {
 		     lagf(p) using 1:($2 < 1 ? 1 : $2) with lines lt POL_LT[p]
 	}
 	if (KEY_IN_GRID) {
-		eval fig_key_panel(pt(NPOL) - PANEL_H / H, pt(NPOL) - 0.4 / H)
-		set lmargin at screen pl(NPOL + 1) + 0.45 / W; set rmargin at screen 1 - R_IN / W
+		eval fig_key_panel(pt(NPOL) - PANEL_H / H, pt(NPOL))
+		set lmargin at screen pl(NPOL) + (pw + Y2_IN) / W; set rmargin at screen 1 - 0.05 / W
 		set key inside center center vertical Left reverse noenhanced
 	} else {
 		eval fig_key_panel(0.02 / H, (KEY_H - 0.02) / H)
@@ -86,7 +92,7 @@ do for [fmt in FIG_FORMATS] {
 	}
 	plot NaN notitle, \
 	     keyentry with filledcurves lc rgb '#d9d9d9' fs solid 1.0 noborder title 'arrival rate (right axis)', \
-	     keyentry with lines lc rgb '#000000' title 'consumer lag (left axis, in the policy''s style)'
+	     keyentry with lines lc rgb '#000000' title 'consumer lag (left axis)'
 	unset multiplot
 	unset output
 }

@@ -27,12 +27,15 @@ cdfm(i, j) = sprintf('%s/cdfm_%d_%d.tsv', datadir, i, j)
 W = 7.0
 L_IN = 0.66; R_IN = 0.38; GAP_IN = 0.16
 PANEL_H = 2.15; TITLE_H = 0.26; XLAB_H = 0.5
+# The key is compact (smaller font, as many columns as fit); its samples
+# are long enough to show each policy's dash pattern.
+FIG_KEY_SAMPLEN = 2.2
 kc = 0
 do for [j = 1:NPOL] { kc = (strlen(POL[j]) > kc) ? strlen(POL[j]) : kc }
-key_cols = int((W - 0.3) / (key_col_in(kc) - 0.25))
-key_cols = (key_cols > NPOL) ? NPOL : (key_cols < 1 ? 1 : key_cols)
+KEY_W = W - 0.14
+key_cols = fig_key_cols(KEY_W, kc, NPOL)
 key_rows = int((NPOL + key_cols - 1) / key_cols)
-KEY_H = key_rows * FIG_LINE_IN + 0.16
+KEY_H = key_rows * FIG_KEY_LINE_IN + 0.2
 H = TITLE_H + PANEL_H + XLAB_H + KEY_H
 pw = (W - L_IN - R_IN - (NLOAD - 1) * GAP_IN) / NLOAD
 px(i) = (L_IN + (i - 1) * (pw + GAP_IN)) / W
@@ -48,6 +51,7 @@ do for [fmt in FIG_FORMATS] {
 	set multiplot
 	set tmargin at screen PT; set bmargin at screen PB
 	do for [i = 1:NLOAD] {
+		unset key
 		set logscale x 10
 		set xrange [CDF_XMIN:CDF_XMAX]
 		set xtics 100 format '10^{%L}'
@@ -80,7 +84,7 @@ do for [fmt in FIG_FORMATS] {
 		     for [j = 1:NPOL] cdfm(i, j) using 1:2 with points lt POL_LT[j]
 	}
 	eval fig_key_panel(0.02 / H, (KEY_H - 0.02) / H)
-	set key inside center center horizontal maxcols key_cols Left reverse noenhanced width -2
+	eval fig_key_style(fmt, key_cols, kc, KEY_W)
 	plot NaN notitle, for [j = 1:NPOL] keyentry with linespoints lt POL_LT[j] title POL[j]
 	unset multiplot
 	unset output

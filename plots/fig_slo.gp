@@ -24,7 +24,7 @@ dot(i, j) = sprintf('%s/dot_%d_%d.tsv', datadir, i, j)
 kc = 0
 do for [j = 1:NPOL] { kc = (strlen(POL[j]) > kc) ? strlen(POL[j]) : kc }
 W = 7.0
-L_IN = 0.2 + kc * 0.085; R_IN = 0.12; GAP_IN = 0.18
+L_IN = 0.2 + kc * 0.085; R_IN = 0.22; GAP_IN = 0.38
 ROW_H = 0.17; TITLE_H = 0.26; XLAB_H = 0.55
 PANEL_H = (NPOL + 1) * ROW_H
 H = TITLE_H + PANEL_H + XLAB_H

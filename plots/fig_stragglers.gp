@@ -33,7 +33,12 @@ LOGX = (X_MIN > 0 && X_MAX / X_MIN > 20)
 W = 3.4
 L_IN = 0.25 + LABEL_CHARS * 0.088; R_IN = 0.2
 W = (L_IN + 2.4 > W) ? L_IN + 2.4 : W
-ROW_H = 0.2; XLAB_H = 0.55; TOP_H = 0.1
+ROW_H = 0.2; XLAB_H = 0.62; TOP_H = 0.1
+# about four major tics on a linear axis, so the labels do not run together
+nice_step(m, n) = (_e = 10**floor(log10(m / n)), _f = m / n / _e, \
+	(_f < 1.5 ? 1 : _f < 3.5 ? 2 : _f < 7.5 ? 5 : 10) * _e)
+XLO = (X_MIN > 0 ? 0 : X_MIN * 1.1); XHI = X_MAX * 1.1
+XSTEP = (XHI > XLO) ? nice_step(XHI - XLO, 4) : 1
 H = TOP_H + (NGRP + 1) * ROW_H + XLAB_H
 
 do for [fmt in FIG_FORMATS] {
@@ -45,7 +50,7 @@ do for [fmt in FIG_FORMATS] {
 	set lmargin at screen L_IN / W; set rmargin at screen 1 - R_IN / W
 	set tmargin at screen 1 - TOP_H / H; set bmargin at screen XLAB_H / H
 	if (LOGX) { set logscale x 10; set xrange [X_MIN / 1.5:X_MAX * 1.5]; set format x '%g' } \
-	else { set xrange [(X_MIN > 0 ? 0 : X_MIN * 1.1):X_MAX * 1.1]; set format x '%g' }
+	else { set xrange [XLO:XHI]; set xtics XSTEP; set mxtics 2; set format x '%g' }
 	set yrange [NGRP + 0.7:0.3]
 	set ytics () noenhanced
 	do for [r = 1:NGRP] { set ytics add (GRP[r] r) }

@@ -41,6 +41,10 @@ fig_terminal(fmt, w, h) = (fmt eq 'pdf') \
 		int(w * FIG_DPI), int(h * FIG_DPI), FIG_FONT, FIG_FONT_PT * FIG_DPI / 72.0, \
 		FIG_LW * FIG_DPI / 144.0, FIG_PDF_PS * 2.8 * FIG_DPI / 200.0)
 
+# A font of pt points on paper for terminal format fmt: pngcairo counts
+# font sizes at 72 per inch, so a bare ',7' would be tiny in the PNG.
+fig_font(fmt, pt) = sprintf('%s,%g', FIG_FONT, (fmt eq 'pdf') ? pt : pt * FIG_DPI / 72.0)
+
 # Line types: colour, dash pattern, point type; lw is relative to FIG_LW.
 # 1 is the aggregate; 2-8 filled markers, 9-15 the same colours again with
 # other dashes and open markers, so 14 functions stay distinct.
@@ -66,6 +70,27 @@ fn_lt(i) = 2 + (i - 1) % 14
 # characters: it counts (n + sample + gaps) character cells of about 0.9 em
 # each (measured on these terminals), whatever the real text width.
 key_col_in(n) = (n + 4) * 0.9 * FIG_FONT_PT / 72.0
+
+# A compact key (multi-panel figures with many policies): FIG_KEY_PT text,
+# samples of FIG_KEY_SAMPLEN characters, rows FIG_KEY_LINE_IN high.
+# fig_key_cols(w, n, k): the columns of such a key with k entries whose
+# longest title has n characters that fit w inches (a column is the
+# title, about 0.66 em a character, plus sample and gaps). gnuplot sizes
+# key columns in character cells of the terminal font whatever the key
+# font, so fig_key_style(fmt, cols, n, w) sets the key (in a
+# fig_key_panel, after at least one plot: it reads GPVAL_TERM_HCHAR) with
+# a width correction that makes each column w / cols inches. A script may
+# change FIG_KEY_SAMPLEN before calling them (longer for dashed lines).
+FIG_KEY_PT = 8
+FIG_KEY_SAMPLEN = 1.6
+FIG_KEY_SPACING = 0.85
+# gnuplot spaces key rows by the terminal font (about 1.55 em), not the key's
+FIG_KEY_LINE_IN = FIG_KEY_SPACING * FIG_FONT_PT * 1.55 / 72.0
+fig_key_col_in(n) = (n * 0.66 + FIG_KEY_SAMPLEN + 2.6) * FIG_KEY_PT / 72.0
+fig_key_cols(w, n, k) = (_kc = int(w / fig_key_col_in(n)), _kc < 1 ? 1 : (_kc > k ? k : _kc))
+fig_hchar_in(w) = GPVAL_TERM_HCHAR * w / GPVAL_TERM_XSIZE
+fig_key_style(fmt, cols, n, w) = sprintf("set key inside center center horizontal maxcols %d maxrows 100 Left reverse noenhanced samplen %g spacing %g width %.2f font '%s'", \
+	cols, FIG_KEY_SAMPLEN, FIG_KEY_SPACING, w / cols / fig_hchar_in(W) - (n + FIG_KEY_SAMPLEN + 1.4), fig_font(fmt, FIG_KEY_PT))
 
 # Markers are not drawn on every sample: demo.sh picks a few points per
 # curve (staggered between curves so markers of overlapping curves do not
