@@ -49,8 +49,11 @@
  * Errors. A reply that is late, not JSON, not an object, has an unknown key,
  * names an unknown function (or one twice), or gives a non-integer or
  * negative count, and an agent that closes its output or exits, is an
- * ERR_INPUT naming the tick ("external policy: tick at t=30: reply names
- * unknown function 'foo'"). decide cannot return it, so from then on every
+ * ERR_INPUT naming the tick ("tick at t=30: reply names unknown function
+ * 'foo'"; the engine puts "policy external: " before every error of a
+ * policy, so the messages here do not name it again, while decision
+ * reasons, which nobody prefixes, start with "external policy: "). decide
+ * cannot return it, so from then on every
  * target is kept, the agent is not asked again, and the first error waits in
  * the state for the engine's `failed` hook (external_failed), which ends the
  * run with it. SIGPIPE is blocked around writes (the agent may die at any
@@ -286,14 +289,14 @@ static int spawn(struct ext *s, const char *const *argv, struct err *e)
 	for (int i = 0; i < 6; i += 2) {
 		int pp[2];
 		if (pipe(pp) < 0) {
-			err_set(e, ERR_INTERNAL, "external policy: pipe: %s",
+			err_set(e, ERR_INTERNAL, "pipe: %s",
 				strerror(errno));
 			goto out;
 		}
 		p[i] = fd_setup(pp[0]);
 		p[i + 1] = fd_setup(pp[1]);
 		if (p[i] < 0 || p[i + 1] < 0) {
-			err_set(e, ERR_INTERNAL, "external policy: fcntl: %s",
+			err_set(e, ERR_INTERNAL, "fcntl: %s",
 				strerror(errno));
 			goto out;
 		}
@@ -301,7 +304,7 @@ static int spawn(struct ext *s, const char *const *argv, struct err *e)
 	fds = list_fds(&nfds);
 	pid_t pid = fork();
 	if (pid < 0) {
-		err_set(e, ERR_INTERNAL, "external policy: fork: %s",
+		err_set(e, ERR_INTERNAL, "fork: %s",
 			strerror(errno));
 		goto out;
 	}
@@ -320,7 +323,7 @@ static int spawn(struct ext *s, const char *const *argv, struct err *e)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		s->pid = -1;
-		err_set(e, ERR_INPUT, "external policy: command: cannot run '%s': %s",
+		err_set(e, ERR_INPUT, "command: cannot run '%s': %s",
 			argv[0], strerror(child_errno));
 		goto out;
 	}
@@ -328,7 +331,7 @@ static int spawn(struct ext *s, const char *const *argv, struct err *e)
 	s->from_fd = p[2];
 	p[1] = p[2] = -1;
 	if (set_nonblock(s->to_fd) < 0 || set_nonblock(s->from_fd) < 0) {
-		err_set(e, ERR_INTERNAL, "external policy: fcntl: %s",
+		err_set(e, ERR_INTERNAL, "fcntl: %s",
 			strerror(errno));
 		goto out;
 	}
@@ -649,29 +652,29 @@ static int hello(struct ext *s, const struct policy_ctx *ctx, struct err *e)
 	char why[512], ex[96];
 	char *text = hello_text(s, ctx);
 	if (!text)
-		return err_set(e, ERR_INTERNAL, "external policy: hello: out of "
-			       "memory (or a parent/child index out of range)");
+		return err_set(e, ERR_INTERNAL, "hello: out of memory (or a "
+			       "parent/child index out of range)");
 	double deadline = mono() + s->startup_timeout;
 	int rc = send_line(s, text, deadline, s->startup_timeout, why,
 			   sizeof why);
 	cJSON_free(text);
 	if (rc < 0)
-		return err_set(e, ERR_INPUT, "external policy: hello: %s", why);
+		return err_set(e, ERR_INPUT, "hello: %s", why);
 	long n = read_line(s, deadline, s->startup_timeout, why, sizeof why);
 	if (n < 0)
-		return err_set(e, ERR_INPUT, "external policy: hello: %s", why);
+		return err_set(e, ERR_INPUT, "hello: %s", why);
 	cJSON *r = cJSON_Parse(s->buf);
 	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(r, "error");
 	if (cJSON_IsObject(r) && cJSON_IsTrue(ok))
 		rc = 0;
 	else if (cJSON_IsObject(r) && cJSON_IsString(msg))
-		rc = err_set(e, ERR_INPUT, "external policy: hello: the agent "
-			     "refused: %s", excerpt(msg->valuestring,
-			     strlen(msg->valuestring), why, 400));
+		rc = err_set(e, ERR_INPUT, "hello: the agent refused: %s",
+			     excerpt(msg->valuestring, strlen(msg->valuestring),
+				     why, 400));
 	else
-		rc = err_set(e, ERR_INPUT, "external policy: hello: expected "
-			     "{\"ok\":true} or {\"error\":\"...\"}, got '%s'",
+		rc = err_set(e, ERR_INPUT, "hello: expected {\"ok\":true} or"
+			     " {\"error\":\"...\"}, got '%s'",
 			     excerpt(s->buf, (size_t)n, ex, sizeof ex));
 	cJSON_Delete(r);
 	consume(s, (size_t)n + 1);
@@ -725,10 +728,10 @@ static int check_global(const struct policy_ctx *ctx, struct err *e)
 			int same = k == P_COMMAND ? strv_equal(p[k].strv, p0[k].strv)
 						  : p[k].num == p0[k].num;
 			if (!same)
-				return err_set(e, ERR_INPUT, "external policy: "
-					       "function '%s' sets %s; one agent "
-					       "serves all functions, so set it in "
-					       "the autoscaler section only",
+				return err_set(e, ERR_INPUT, "function '%s' sets "
+					       "%s; one agent serves all "
+					       "functions, so set it in the "
+					       "autoscaler section only",
 					       ctx->fn[i].name ? ctx->fn[i].name : "?",
 					       ext_params[k].name);
 		}
@@ -739,22 +742,20 @@ static int check_global(const struct policy_ctx *ctx, struct err *e)
 static void *external_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn <= 0 || !ctx->params || !ctx->params[0]) {
-		err_set(e, ERR_INTERNAL, "external policy: %d functions",
-			ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	const union param_val *p = ctx->params[0];
 	if (!p[P_COMMAND].strv || !p[P_COMMAND].strv[0] ||
 	    !p[P_COMMAND].strv[0][0]) {
-		err_set(e, ERR_INPUT, "external policy: command: must name a "
-			"program");
+		err_set(e, ERR_INPUT, "command: must name a program");
 		return NULL;
 	}
 	if (check_global(ctx, e) < 0)
 		return NULL;
 	struct ext *s = calloc(1, sizeof *s);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "external policy: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	size_t n = (size_t)ctx->nfn;
@@ -776,13 +777,13 @@ static void *external_init(const struct policy_ctx *ctx, struct err *e)
 	};
 	if (!s->names || !s->sorted || !s->obs || !s->want || !s->why ||
 	    !s->buf) {
-		err_set(e, ERR_INTERNAL, "external policy: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
 	for (int i = 0; i < ctx->nfn; i++) {
 		s->names[i] = strdup(ctx->fn[i].name ? ctx->fn[i].name : "");
 		if (!s->names[i]) {
-			err_set(e, ERR_INTERNAL, "external policy: out of memory");
+			err_set(e, ERR_INTERNAL, "out of memory");
 			goto fail;
 		}
 		s->sorted[i] = (struct ext_name){.name = s->names[i], .idx = i};
@@ -1012,7 +1013,7 @@ static void say_failed(const struct ext *s, const struct scale_view *v,
 {
 	for (int i = 0; i < v->nfn; i++) {
 		out[i].desired = -1;
-		policy_say(&out[i], "%s", s->err.msg);
+		policy_say(&out[i], "external policy: %s", s->err.msg);
 	}
 }
 
@@ -1021,7 +1022,7 @@ static void fail_tick(struct ext *s, const struct scale_view *v,
 		      const char *why)
 {
 	s->failed = 1;
-	err_set(&s->err, code, "external policy: tick at t=%g: %s", v->now, why);
+	err_set(&s->err, code, "tick at t=%g: %s", v->now, why);
 	say_failed(s, v, out);
 }
 

@@ -33,9 +33,10 @@
  * reports), the CPU initialization period and initial readiness delay (the
  * view has no pod start times), several metrics per HPA, and per-direction
  * tolerances (one `tolerance` serves both).
- * State per function: the recommendation history and the two scale-event
- * lists, each a time-ordered array pruned from the front once it falls out of
- * every window that reads it, so memory stays ~window/interval entries.
+ * State per function: the recommendation and scale-event histories of
+ * policies/hpa_core.c (the behavior rules, shared with keda-kafka), each a
+ * time-ordered array pruned from the front once it falls out of every window
+ * that reads it, so memory stays ~window/interval entries.
  */
 #include <limits.h>
 #include <math.h>
@@ -44,12 +45,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "hpa_core.h"
 #include "monitor.h"
 #include "policy.h"
 #include "tseries.h"
 
 enum hpa_metric { M_CPU, M_CONCURRENCY, M_RPS, M_QUEUE, M_LAG };
-enum hpa_select { SEL_MAX, SEL_MIN, SEL_DISABLED };
 enum hpa_behavior { BEH_EXPLICIT, BEH_NONE };
 
 enum {
@@ -137,7 +138,8 @@ static const struct param_def hpa_params[P_N] = {
 		.help = "periodSeconds of both scale-up policies",
 	},
 	[P_UP_SELECT] = {
-		.name = "scale_up_select", .type = PARAM_ENUM, .def = SEL_MAX,
+		.name = "scale_up_select", .type = PARAM_ENUM,
+		.def = HPAC_SELECT_MAX,
 		.choices = "max|min|disabled",
 		.help = "selectPolicy: the policy allowing the largest (max) or "
 			"smallest (min) change, or no scale-up",
@@ -160,7 +162,8 @@ static const struct param_def hpa_params[P_N] = {
 		.help = "periodSeconds of both scale-down policies",
 	},
 	[P_DOWN_SELECT] = {
-		.name = "scale_down_select", .type = PARAM_ENUM, .def = SEL_MAX,
+		.name = "scale_down_select", .type = PARAM_ENUM,
+		.def = HPAC_SELECT_MAX,
 		.choices = "max|min|disabled",
 		.help = "selectPolicy for scale-down",
 	},
@@ -180,22 +183,13 @@ static const char *const metric_name[] = {
 };
 
 
-struct rules {
-	int pods;          /* 0: no Pods policy */
-	double percent;    /* 0: no Percent policy */
-	double period;
-	int select;
-	double stab;       /* stabilization window */
-};
-
 struct hpa_fn {
 	int metric;
 	double target;     /* cpu: integer percent; else milli-value per replica */
 	double window, tolerance;
 	int legacy;
-	struct rules up, down;
 	int seen;          /* the initial recommendation is recorded */
-	struct tseries recs, ups, downs;
+	struct hpac core;  /* behavior rules and histories */
 };
 
 struct hpa {
@@ -204,10 +198,10 @@ struct hpa {
 };
 
 
-static void rules_read(struct rules *r, const union param_val *p, int pods,
-		       int percent, int period, int select, int stab)
+static void rules_read(struct hpac_rules *r, const union param_val *p,
+		       int pods, int percent, int period, int select, int stab)
 {
-	*r = (struct rules){
+	*r = (struct hpac_rules){
 		.pods = (int)p[pods].num,
 		.percent = p[percent].num,
 		.period = p[period].num,
@@ -227,14 +221,15 @@ static int fn_setup(struct hpa_fn *h, const struct fn_view *f,
 	h->window = p[P_METRIC_WINDOW].num;
 	h->tolerance = p[P_TOLERANCE].num;
 	h->legacy = (int)p[P_BEHAVIOR].num == BEH_NONE;
-	rules_read(&h->up, p, P_UP_PODS, P_UP_PERCENT, P_UP_PERIOD, P_UP_SELECT,
+	struct hpac_rules *up = &h->core.up, *down = &h->core.down;
+	rules_read(up, p, P_UP_PODS, P_UP_PERCENT, P_UP_PERIOD, P_UP_SELECT,
 		   P_UP_STAB);
-	rules_read(&h->down, p, P_DOWN_PODS, P_DOWN_PERCENT, P_DOWN_PERIOD,
+	rules_read(down, p, P_DOWN_PODS, P_DOWN_PERCENT, P_DOWN_PERIOD,
 		   P_DOWN_SELECT, P_DOWN_STAB);
-	if (!(h->window > 0) || !(h->tolerance >= 0) || !(h->up.period > 0) ||
-	    !(h->down.period > 0) || !(h->up.stab >= 0) || !(h->down.stab >= 0) ||
-	    h->up.pods < 0 || h->down.pods < 0 || !(h->up.percent >= 0) ||
-	    !(h->down.percent >= 0))
+	if (!(h->window > 0) || !(h->tolerance >= 0) || !(up->period > 0) ||
+	    !(down->period > 0) || !(up->stab >= 0) || !(down->stab >= 0) ||
+	    up->pods < 0 || down->pods < 0 || !(up->percent >= 0) ||
+	    !(down->percent >= 0))
 		return err_set(e, ERR_INPUT, "hpa: function %d (%s): a window, "
 			       "period, tolerance or policy value is negative or "
 			       "zero", idx, f->name ? f->name : "?");
@@ -269,11 +264,8 @@ static void hpa_fini(void *state)
 	struct hpa *s = state;
 	if (!s)
 		return;
-	for (int i = 0; i < s->nfn; i++) {
-		tseries_free(&s->fn[i].recs);
-		tseries_free(&s->fn[i].ups);
-		tseries_free(&s->fn[i].downs);
-	}
+	for (int i = 0; i < s->nfn; i++)
+		hpac_free(&s->fn[i].core);
 	free(s);
 }
 
@@ -409,60 +401,13 @@ static int propose(const struct hpa_fn *h, const struct fn_view *f,
 	return want;
 }
 
-/* stabilizeRecommendationWithBehaviors; records raw. */
-static int stabilize(struct hpa_fn *h, double now, int current, int raw)
-{
-	int up = raw, down = raw;
-	for (int i = 0; i < h->recs.n; i++) {
-		if (h->recs.t[i] > now - h->up.stab && h->recs.v[i] < up)
-			up = (int)h->recs.v[i];
-		if (h->recs.t[i] > now - h->down.stab && h->recs.v[i] > down)
-			down = (int)h->recs.v[i];
-	}
-	int rec = current;
-	if (rec < up)
-		rec = up;
-	if (rec > down)
-		rec = down;
-	tseries_prune_before(&h->recs, now - fmax(h->up.stab, h->down.stab));
-	tseries_push(&h->recs, now, raw);
-	return rec;
-}
-
-/* calculateScale{Up,Down}Limit...: the bound the direction's policies allow
- * from periodStart, combined by selectPolicy. */
-static long rate_limit(const struct hpa_fn *h, double now, int current, int up)
-{
-	const struct rules *r = up ? &h->up : &h->down;
-	if (r->select == SEL_DISABLED)
-		return current;
-	long start = current - (long)tseries_sum_after(&h->ups, now - r->period) +
-		     (long)tseries_sum_after(&h->downs, now - r->period);
-	/* Up: max picks the highest bound; down: max picks the lowest. */
-	int pick_high = (r->select == SEL_MAX) == !!up;
-	long result = pick_high ? LONG_MIN : LONG_MAX;
-	double props[2];
-	int n = 0;
-	if (r->pods > 0)
-		props[n++] = up ? (double)start + r->pods
-				: (double)start - r->pods;
-	if (r->percent > 0)
-		props[n++] = up ? ceil(start * (1 + r->percent / 100))
-				: trunc(start * (1 - r->percent / 100));
-	for (int i = 0; i < n; i++) {
-		double x = fmin(fmax(props[i], -1e15), 1e15);
-		long p = (long)x;
-		if (pick_high ? p > result : p < result)
-			result = p;
-	}
-	return result;
-}
-
-static void describe_rules(struct scale_decision *d, const struct rules *r)
+static void describe_rules(struct scale_decision *d,
+			   const struct hpac_rules *r)
 {
 	if (r->pods > 0 && r->percent > 0)
-		policy_say(d, "%s(%d pods, %g%%)", r->select == SEL_MIN ? "min" : "max",
-		    r->pods, r->percent);
+		policy_say(d, "%s(%d pods, %g%%)",
+		    r->select == HPAC_SELECT_MIN ? "min" : "max", r->pods,
+		    r->percent);
 	else if (r->pods > 0)
 		policy_say(d, "%d pods", r->pods);
 	else if (r->percent > 0)
@@ -472,51 +417,31 @@ static void describe_rules(struct scale_decision *d, const struct rules *r)
 	policy_say(d, " per %gs", r->period);
 }
 
-/* convertDesiredReplicasWithBehaviorRate */
+/* convertDesiredReplicasWithBehaviorRate, with its reasons: a change
+ * stopped short of the HPA's bound by a rate policy names the policy. */
 static int limit_rate(const struct hpa_fn *h, const struct fn_view *f,
 		      double now, int current, int want,
 		      struct scale_decision *d)
 {
-	if (want > current) {
-		long lim = rate_limit(h, now, current, 1);
-		if (lim < current)
-			lim = current;
-		if (f->max_replicas > lim) {
-			if (want > lim) {
-				if (h->up.select == SEL_DISABLED)
-					policy_say(d, "; scale-up disabled -> %ld", lim);
-				else {
-					policy_say(d, "; scale-up limited by ");
-					describe_rules(d, &h->up);
-					policy_say(d, " -> %ld", lim);
-				}
-				return (int)lim;
-			}
-		} else if (want > f->max_replicas) {
-			policy_say(d, "; max_replicas -> %d", f->max_replicas);
-			return f->max_replicas;
-		}
-	} else if (want < current) {
-		long lim = rate_limit(h, now, current, 0);
-		if (lim > current)
-			lim = current;
-		if (f->min_replicas < lim) {
-			if (want < lim) {
-				if (h->down.select == SEL_DISABLED)
-					policy_say(d, "; scale-down disabled -> %ld", lim);
-				else {
-					policy_say(d, "; scale-down limited by ");
-					describe_rules(d, &h->down);
-					policy_say(d, " -> %ld", lim);
-				}
-				return (int)lim;
-			}
-		} else if (want < f->min_replicas) {
-			policy_say(d, "; min_replicas -> %d", f->min_replicas);
-			return f->min_replicas;
-		}
+	long bound;
+	int final = hpac_limit(&h->core, now, current, want, f->min_replicas,
+			       f->max_replicas, &bound);
+	if (final == want)
+		return want;
+	int up = want > current;
+	const struct hpac_rules *r = up ? &h->core.up : &h->core.down;
+	if (up ? bound >= f->max_replicas : bound <= f->min_replicas) {
+		policy_say(d, "; %s -> %d", up ? "max_replicas" : "min_replicas",
+		    final);
+	} else if (r->select == HPAC_SELECT_DISABLED) {
+		policy_say(d, "; scale-%s disabled -> %d", up ? "up" : "down",
+		    final);
+	} else {
+		policy_say(d, "; scale-%s limited by ", up ? "up" : "down");
+		describe_rules(d, r);
+		policy_say(d, " -> %d", final);
 	}
-	return want;
+	return final;
 }
 
 /* normalizeDesiredReplicas, the path without a behavior block. */
@@ -525,16 +450,17 @@ static int normalize_legacy(struct hpa_fn *h, const struct fn_view *f,
 			    struct scale_decision *d)
 {
 	int want = raw;
-	double cutoff = now - h->down.stab;
-	for (int i = 0; i < h->recs.n; i++)
-		if (!(h->recs.t[i] < cutoff) && h->recs.v[i] > want)
-			want = (int)h->recs.v[i];
-	tseries_prune_before(&h->recs, cutoff);
-	tseries_push(&h->recs, now, raw);
+	struct tseries *recs = &h->core.recs;
+	double cutoff = now - h->core.down.stab;
+	for (int i = 0; i < recs->n; i++)
+		if (!(recs->t[i] < cutoff) && recs->v[i] > want)
+			want = (int)recs->v[i];
+	tseries_prune_before(recs, cutoff);
+	tseries_push(recs, now, raw);
 	*stab = want;
 	if (want != raw)
 		policy_say(d, "; scale-down stabilized (max over %gs) -> %d",
-		    h->down.stab, want);
+		    h->core.down.stab, want);
 	long up_limit = current * 2L > 4 ? current * 2L : 4;
 	long max_allowed = f->max_replicas > up_limit ? up_limit
 						       : f->max_replicas;
@@ -555,15 +481,8 @@ static int normalize_legacy(struct hpa_fn *h, const struct fn_view *f,
 /* storeScaleEvent (only with a behavior block, as the controller does) */
 static void store_event(struct hpa_fn *h, double now, int from, int to)
 {
-	if (h->legacy || from == to)
-		return;
-	if (to > from) {
-		tseries_prune_before(&h->ups, now - h->up.period);
-		tseries_push(&h->ups, now, to - from);
-	} else {
-		tseries_prune_before(&h->downs, now - h->down.period);
-		tseries_push(&h->downs, now, from - to);
-	}
+	if (!h->legacy)
+		hpac_store_event(&h->core, now, from, to);
 }
 
 static void decide_one(struct hpa_fn *h, const struct fn_view *f,
@@ -573,7 +492,7 @@ static void decide_one(struct hpa_fn *h, const struct fn_view *f,
 	int current = f->target;
 	if (!h->seen) {
 		/* recordInitialRecommendation */
-		tseries_push(&h->recs, now, current);
+		hpac_record_initial(&h->core, now, current);
 		h->seen = 1;
 	}
 	if (current == 0 && f->min_replicas != 0) {
@@ -602,12 +521,13 @@ static void decide_one(struct hpa_fn *h, const struct fn_view *f,
 	if (h->legacy) {
 		final = normalize_legacy(h, f, now, current, raw, &stab, d);
 	} else {
-		stab = stabilize(h, now, current, raw);
+		stab = hpac_stabilize(&h->core, now, current, raw);
 		if (stab != raw)
 			policy_say(d, "; %s stabilized (%s over %gs) -> %d",
 			    raw > current ? "scale-up" : "scale-down",
 			    raw > current ? "min" : "max",
-			    raw > current ? h->up.stab : h->down.stab, stab);
+			    raw > current ? h->core.up.stab : h->core.down.stab,
+			    stab);
 		final = limit_rate(h, f, now, current, stab, d);
 	}
 	policy_observe(d, "raw", raw);

@@ -52,8 +52,8 @@
  * State per function: poll phase, LastActiveTime, and the HPA's
  * recommendation and scale-event histories (time-ordered arrays pruned from
  * the front once older than every window that reads them, so they hold
- * about window/tick entries). The HPA logic is a compact re-implementation
- * of the same rules as policies/hpa.c; both could share one helper module.
+ * about window/tick entries). The HPA's behavior rules (stabilization,
+ * rate policies, scale events) are policies/hpa_core.c, shared with hpa.
  */
 #include <limits.h>
 #include <math.h>
@@ -62,11 +62,9 @@
 #include <string.h>
 
 #include "err.h"
+#include "hpa_core.h"
 #include "monitor.h"
 #include "policy.h"
-#include "tseries.h"
-
-enum kk_select { SEL_MAX, SEL_MIN, SEL_DISABLED };
 
 enum {
 	P_LAG_THRESHOLD,
@@ -195,7 +193,8 @@ static const struct param_def kk_params[P_N] = {
 		.help = "HPA behavior: periodSeconds of the scale-up policies",
 	},
 	[P_UP_SELECT] = {
-		.name = "scale_up_select", .type = PARAM_ENUM, .def = SEL_MAX,
+		.name = "scale_up_select", .type = PARAM_ENUM,
+		.def = HPAC_SELECT_MAX,
 		.choices = "max|min|disabled",
 		.help = "HPA behavior: selectPolicy for scale-up",
 	},
@@ -217,27 +216,21 @@ static const struct param_def kk_params[P_N] = {
 		.help = "HPA behavior: periodSeconds of the scale-down policies",
 	},
 	[P_DOWN_SELECT] = {
-		.name = "scale_down_select", .type = PARAM_ENUM, .def = SEL_MAX,
+		.name = "scale_down_select", .type = PARAM_ENUM,
+		.def = HPAC_SELECT_MAX,
 		.choices = "max|min|disabled",
 		.help = "HPA behavior: selectPolicy for scale-down",
 	},
 };
 
 
-struct dir {
-	int pods, select;
-	double percent, period, stab;
-};
-
 struct kk_fn {
 	long long threshold, activation;
 	int allow_idle, even, idle, min, max, hpa_min;
 	double polling, cooldown, initial_cooldown, tolerance;
-	struct dir up, down;
 	double created, last_poll, last_active;   /* NAN: not yet */
 	int hpa_seen;
-	struct tseries recs;  /* HPA recommendations */
-	struct tseries events; /* HPA scale changes, signed */
+	struct hpac hpa;      /* the HPA's behavior rules and histories */
 };
 
 struct kk {
@@ -250,10 +243,8 @@ static void kk_fini(void *state)
 	struct kk *s = state;
 	if (!s)
 		return;
-	for (int i = 0; i < s->nfn; i++) {
-		tseries_free(&s->fn[i].recs);
-		tseries_free(&s->fn[i].events);
-	}
+	for (int i = 0; i < s->nfn; i++)
+		hpac_free(&s->fn[i].hpa);
 	free(s);
 }
 
@@ -272,25 +263,29 @@ static int fn_setup(struct kk_fn *k, const union param_val *p, int idx,
 		.cooldown = p[P_COOLDOWN].num,
 		.initial_cooldown = p[P_INITIAL_COOLDOWN].num,
 		.tolerance = p[P_TOLERANCE].num,
-		.up = {.pods = (int)p[P_UP_PODS].num,
-		       .select = (int)p[P_UP_SELECT].num,
-		       .percent = p[P_UP_PERCENT].num,
-		       .period = p[P_UP_PERIOD].num, .stab = p[P_UP_STAB].num},
-		.down = {.pods = (int)p[P_DOWN_PODS].num,
-			 .select = (int)p[P_DOWN_SELECT].num,
-			 .percent = p[P_DOWN_PERCENT].num,
-			 .period = p[P_DOWN_PERIOD].num,
-			 .stab = p[P_DOWN_STAB].num},
+		.hpa = {
+			.up = {.pods = (int)p[P_UP_PODS].num,
+			       .select = (int)p[P_UP_SELECT].num,
+			       .percent = p[P_UP_PERCENT].num,
+			       .period = p[P_UP_PERIOD].num,
+			       .stab = p[P_UP_STAB].num},
+			.down = {.pods = (int)p[P_DOWN_PODS].num,
+				 .select = (int)p[P_DOWN_SELECT].num,
+				 .percent = p[P_DOWN_PERCENT].num,
+				 .period = p[P_DOWN_PERIOD].num,
+				 .stab = p[P_DOWN_STAB].num},
+		},
 		.created = NAN, .last_poll = NAN, .last_active = NAN,
 	};
+	const struct hpac_rules *up = &k->hpa.up, *down = &k->hpa.down;
 	k->hpa_min = k->min > 0 ? k->min : 1;
 	if (!(k->threshold >= 1) || !(k->activation >= 0) ||
 	    !(k->polling > 0) || !(k->cooldown >= 0) ||
 	    !(k->initial_cooldown >= 0) || !(k->tolerance >= 0) ||
-	    !(k->up.period > 0) || !(k->down.period > 0) ||
-	    !(k->up.stab >= 0) || !(k->down.stab >= 0) || k->up.pods < 0 ||
-	    k->down.pods < 0 || !(k->up.percent >= 0) ||
-	    !(k->down.percent >= 0) || k->min < 0 || k->max < 1 ||
+	    !(up->period > 0) || !(down->period > 0) ||
+	    !(up->stab >= 0) || !(down->stab >= 0) || up->pods < 0 ||
+	    down->pods < 0 || !(up->percent >= 0) ||
+	    !(down->percent >= 0) || k->min < 0 || k->max < 1 ||
 	    k->idle < -1)
 		return err_set(e, ERR_INPUT, "keda-kafka: function %d (%s): a "
 			       "threshold, interval, period or count is out of "
@@ -405,31 +400,6 @@ static int poll(struct kk_fn *k, double now, int current, long long lag,
 }
 
 
-/* calculateScale{Up,Down}Limit: the bound the direction's policies allow
- * from periodStart (current minus the HPA's own changes inside the period),
- * combined by selectPolicy. */
-static long policy_limit(const struct kk_fn *k, double now, int current,
-			 int up)
-{
-	const struct dir *r = up ? &k->up : &k->down;
-	if (r->select == SEL_DISABLED)
-		return current;
-	double start = current - tseries_sum_after(&k->events, now - r->period);
-	/* up: max picks the highest bound; down: max picks the lowest */
-	int high = (r->select == SEL_MAX) == !!up;
-	double best = high ? -HUGE_VAL : HUGE_VAL;
-	if (r->pods > 0) {
-		double b = up ? start + r->pods : start - r->pods;
-		best = high ? fmax(best, b) : fmin(best, b);
-	}
-	if (r->percent > 0) {
-		double b = up ? ceil(start * (1 + r->percent / 100))
-			      : trunc(start * (1 - r->percent / 100));
-		best = high ? fmax(best, b) : fmin(best, b);
-	}
-	return (long)fmin(fmax(best, -1e15), 1e15);
-}
-
 /* One HPA reconcile with the scaler's metric. Returns the new spec.replicas
  * or -1 to keep it. */
 static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
@@ -437,7 +407,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 {
 	int current = f->target;
 	if (!k->hpa_seen) {
-		tseries_push(&k->recs, now, current);   /* recordInitialRecommendation */
+		hpac_record_initial(&k->hpa, now, current);
 		k->hpa_seen = 1;
 	}
 	if (current == 0) {
@@ -448,8 +418,7 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 		int to = current > k->max ? k->max : k->hpa_min;
 		policy_say(d, "HPA: %d outside [%d, %d] -> %d", current, k->hpa_min,
 		    k->max, to);
-		tseries_prune_before(&k->events, now - fmax(k->up.period, k->down.period));
-		tseries_push(&k->events, now, to - current);
+		hpac_store_event(&k->hpa, now, current, to);
 		return to;
 	}
 
@@ -476,54 +445,24 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	policy_observe(d, "ratio", ratio);
 	policy_observe(d, "raw", raw);
 
-	/* stabilizeRecommendationWithBehaviors */
-	int lo = raw, hi = raw;
-	for (int i = 0; i < k->recs.n; i++) {
-		int v = (int)k->recs.v[i];
-		if (k->recs.t[i] > now - k->up.stab && v < lo)
-			lo = v;
-		if (k->recs.t[i] > now - k->down.stab && v > hi)
-			hi = v;
-	}
-	int stab = current < lo ? lo : current;
-	if (stab > hi)
-		stab = hi;
-	tseries_prune_before(&k->recs, now - fmax(k->up.stab, k->down.stab));
-	tseries_push(&k->recs, now, raw);
+	int stab = hpac_stabilize(&k->hpa, now, current, raw);
 	if (stab != raw)
 		policy_say(d, "; %s stabilized over %gs -> %d",
 		    raw > current ? "scale-up" : "scale-down",
-		    raw > current ? k->up.stab : k->down.stab, stab);
+		    raw > current ? k->hpa.up.stab : k->hpa.down.stab, stab);
 	policy_observe(d, "stabilized", stab);
 
-	/* convertDesiredReplicasWithBehaviorRate */
-	int final = stab;
-	if (stab > current) {
-		long lim = policy_limit(k, now, current, 1);
-		long top = lim < current ? current : lim;
-		if (top > k->max)
-			top = k->max;
-		if (stab > top) {
-			final = (int)top;
-			policy_say(d, "; %s -> %d", top == k->max && lim > k->max
-			    ? "max_replica_count" : "scale-up rate limit", final);
-		}
-	} else if (stab < current) {
-		long lim = policy_limit(k, now, current, 0);
-		long bottom = lim > current ? current : lim;
-		if (bottom < k->hpa_min)
-			bottom = k->hpa_min;
-		if (stab < bottom) {
-			final = (int)bottom;
-			policy_say(d, "; %s -> %d", bottom == k->hpa_min && lim < k->hpa_min
-			    ? "HPA minReplicas" : "scale-down rate limit", final);
-		}
-	}
+	long bound;
+	int final = hpac_limit(&k->hpa, now, current, stab, k->hpa_min, k->max,
+			       &bound);
+	if (final > stab)
+		policy_say(d, "; %s -> %d", bound < k->hpa_min ? "HPA minReplicas"
+		    : "scale-down rate limit", final);
+	else if (final < stab)
+		policy_say(d, "; %s -> %d", bound > k->max ? "max_replica_count"
+		    : "scale-up rate limit", final);
 	policy_observe(d, "limited", final);
-	if (final != current) {
-		tseries_prune_before(&k->events, now - fmax(k->up.period, k->down.period));
-		tseries_push(&k->events, now, final - current);
-	}
+	hpac_store_event(&k->hpa, now, current, final);
 	return final;
 }
 

@@ -12,8 +12,12 @@
  * Latency quantiles come from per-function cumulative bucket counts (4
  * buckets per power of two, like a Prometheus histogram with exponential
  * buckets), snapshotted at each scrape: a windowed quantile is interpolated
- * inside the bucket holding the rank, so it is within ~19% of the true value
- * -- what a real monitoring stack gives, not the exact results' 0.4%.
+ * inside the bucket holding the rank. The buckets split each octave into
+ * four equal parts, [2^e (1 + k/4), 2^e (1 + (k+1)/4)), not ratios of
+ * 2^(1/4): a bucket is 25% of its lower bound wide at the bottom of an
+ * octave and 14% at the top, so a quantile reads up to 25% high (only
+ * 1.0 s latencies: the maximum reads 1.25 s) or 20% low -- what a real
+ * monitoring stack gives, not the exact results' 0.4%.
  */
 #ifndef SPATE_MONITOR_H
 #define SPATE_MONITOR_H

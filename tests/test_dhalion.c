@@ -26,150 +26,36 @@
 
 #define SCRAPE 15.0
 #define INTERVAL 60.0
-#define MAXF 4
-
-struct fx {
-	const struct policy *pol;
-	int n;
-	union param_val p[MAXF][8];
-	const union param_val *pp[MAXF];
-	struct fn_view fn[MAXF];
-	int children[MAXF][MAXF];
-	struct mon *mon;
-	void *st;
-	double t;              /* time of the latest scrape */
-	double c[MAXF][MON_NMETRICS];
-	double x[MAXF];        /* fraction of time a sender is blocked */
-	double queue[MAXF];    /* queue gauge */
-	struct scale_decision d[MAXF];
-	int actions;           /* decisions that changed a count */
-};
-
-static void fx_begin(struct fx *f, int n, const int *replicas)
+/* The shared fixture for n functions "A".."D" in [1, 100] at replicas[i],
+ * scraped every 15 s from t = -600 (a full 300-s window of history before
+ * t = 0); a test sets each backpressure fraction in
+ * rate[i][MON_BACKPRESSURE_TIME] and the queue gauges. */
+static void fx_begin(struct test_fx *f, int n, const int *replicas)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find("dhalion");
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 8);
-	f->n = n;
+	static const char *const names[TEST_FX_MAXFN] = {"A", "B", "C", "D"};
+	test_fx_begin(f, "dhalion", n, SCRAPE);
+	f->interval = INTERVAL;
 	for (int i = 0; i < n; i++) {
-		static const char *const names[MAXF] = {"A", "B", "C", "D"};
-		for (size_t k = 0; k < f->pol->nparams; k++)
-			f->p[i][k].num = f->pol->params[k].def;
-		f->pp[i] = f->p[i];
-		f->fn[i] = (struct fn_view){
-			.name = names[i], .managed = 1, .min_replicas = 1,
-			.max_replicas = 100, .target = replicas[i],
-			.ready = replicas[i], .concurrency = 1,
-			.memory_mb = 128, .children = f->children[i],
-		};
+		f->fn[i].name = names[i];
+		f->fn[i].min_replicas = 1;
+		f->fn[i].max_replicas = 100;
+		f->fn[i].target = f->fn[i].ready = replicas[i];
 	}
-	f->mon = mon_new(n, SCRAPE, 1200);
-	CU_ASSERT_FATAL(f->mon != NULL);
-	f->t = -600;    /* a full 300-s window of history before t = 0 */
-}
-
-static void fx_edge(struct fx *f, int from, int to)
-{
-	f->children[from][f->fn[from].nchildren++] = to;
-	f->fn[to].nparents++;
-}
-
-/* Sets a parameter for every function. */
-static void fx_num(struct fx *f, const char *name, double v)
-{
-	int k = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(k >= 0, "no parameter %s", name);
-	for (int i = 0; k >= 0 && i < f->n; i++)
-		f->p[i][k].num = v;
-}
-
-static void fx_push(struct fx *f)
-{
-	double v[MAXF * MON_NMETRICS] = {0};
-	for (int i = 0; i < f->n; i++) {
-		memcpy(v + i * MON_NMETRICS, f->c[i], sizeof f->c[i]);
-		v[i * MON_NMETRICS + MON_READY] = f->fn[i].ready;
-		v[i * MON_NMETRICS + MON_QUEUE] = f->queue[i];
-	}
-	mon_push(f->mon, f->t, v);
-}
-
-static void fx_feed(struct fx *f, double t)
-{
-	while (f->t + SCRAPE <= t + 1e-9) {
-		for (int i = 0; i < f->n; i++) {
-			f->c[i][MON_BACKPRESSURE_TIME] += f->x[i] * SCRAPE;
-			f->c[i][MON_READY_TIME] += f->fn[i].ready * SCRAPE;
-		}
-		f->t += SCRAPE;
-		fx_push(f);
-	}
-}
-
-static int fx_try_init(struct fx *f, struct err *e)
-{
-	struct policy_ctx ctx = {
-		.nfn = f->n, .fn = f->fn, .params = f->pp,
-		.interval = INTERVAL,
-	};
-	fx_push(f);
-	f->st = f->pol->init(&ctx, e);
-	return f->st ? 0 : -1;
-}
-
-static void fx_init(struct fx *f)
-{
-	struct err e = {0};
-	int rc = fx_try_init(f, &e);
-	T_TRUE(rc == 0, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(rc == 0);
-}
-
-/* Feeds the load up to now, decides, applies; decisions in f->d. */
-static void fx_decide(struct fx *f, double now)
-{
-	fx_feed(f, now);
-	for (int i = 0; i < f->n; i++)
-		f->d[i] = (struct scale_decision){.desired = -1};
-	struct scale_view v = {.now = now, .nfn = f->n, .fn = f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, f->d);
-	for (int i = 0; i < f->n; i++)
-		if (f->d[i].desired >= 0) {
-			if (f->d[i].desired != f->fn[i].target)
-				f->actions++;
-			f->fn[i].target = f->fn[i].ready = f->d[i].desired;
-		}
-}
-
-static void fx_end(struct fx *f)
-{
-	if (f->st)
-		f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
+	f->t = -600;
 }
 
 /* One function with replicas p, blocked a fraction x of the time since
  * long before t = 0; the decision at t = 0. */
 static struct scale_decision one(int p, double x, int max)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 1, &p);
 	f.fn[0].max_replicas = max;
-	f.x[0] = x;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = x;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	struct scale_decision d = f.d[0];
-	fx_end(&f);
+	test_fx_end(&f);
 	return d;
 }
 
@@ -199,30 +85,30 @@ static void test_healthy(void)
 	struct scale_decision d = one(2, 0, 100);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "healthy");
-	T_NEAR(observed(&d, "backpressure_ms"), 0, 0);
+	T_NEAR(test_observed(&d, "backpressure_ms"), 0, 0);
 
 	/* the detector is strict: x = 1/64 gives exactly 15.625 ms/s
 	 * (20 scrapes of 15 x 1/64 = 4.6875 s over 300 s), equal to the
 	 * threshold -> no symptom; 1/32 = 31.25 ms/s -> f = 31.25/968.75
 	 * = 0.0323, ceil(2 x 1.0323) = 3 */
-	struct fx f;
+	struct test_fx f;
 	int p = 2;
 	fx_begin(&f, 1, &p);
-	fx_num(&f, "backpressure_threshold_ms", 15.625);
-	f.x[0] = 1.0 / 64;
-	fx_init(&f);
-	fx_decide(&f, 0);
-	T_NEAR(observed(&f.d[0], "backpressure_ms"), 15.625, 0);
+	test_fx_num(&f, "backpressure_threshold_ms", 15.625);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 1.0 / 64;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
+	T_NEAR(test_observed(&f.d[0], "backpressure_ms"), 15.625, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "healthy");
-	fx_end(&f);
+	test_fx_end(&f);
 	fx_begin(&f, 1, &p);
-	fx_num(&f, "backpressure_threshold_ms", 15.625);
-	f.x[0] = 1.0 / 32;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	test_fx_num(&f, "backpressure_threshold_ms", 15.625);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 1.0 / 32;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_scale_up(void)
@@ -243,8 +129,8 @@ static void test_scale_up(void)
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
 		struct scale_decision d = one(c[i].p, c[i].x, 100);
 		T_EQ_INT(d.desired, c[i].want);
-		T_NEAR(observed(&d, "backpressure_ms"), c[i].bp, 1e-9);
-		T_NEAR(observed(&d, "f"), c[i].fac, 1e-9);
+		T_NEAR(test_observed(&d, "backpressure_ms"), c[i].bp, 1e-9);
+		T_NEAR(test_observed(&d, "f"), c[i].fac, 1e-9);
 		T_STR_CONTAINS(d.reason, "under-provisioning");
 		T_STR_CONTAINS(d.reason, "skew not observable");
 	}
@@ -254,81 +140,81 @@ static void test_one_per_round(void)
 {
 	/* two independent entry functions, 2 replicas each: A at 300 ms/s,
 	 * B at 500 ms/s -> B alone: f 1, 2 -> 4 */
-	struct fx f;
+	struct test_fx f;
 	int reps[2] = {2, 2};
 	fx_begin(&f, 2, reps);
-	f.x[0] = 0.3;
-	f.x[1] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.3;
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[1].desired, 4);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "one function per round");
 	T_STR_CONTAINS(f.d[1].reason, "most backpressure of 2");
-	f.x[1] = 0;   /* B now keeps up */
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0;   /* B now keeps up */
 	/* paused for 180 s although A is still backpressured */
 	static const double paused[] = {60, 120, 179};
 	for (size_t k = 0; k < 3; k++) {
-		fx_decide(&f, paused[k]);
+		test_fx_decide(&f, paused[k]);
 		T_EQ_INT(f.d[0].desired, -1);
 		T_EQ_INT(f.d[1].desired, -1);
 		T_STR_CONTAINS(f.d[0].reason, "post-action wait");
-		T_NEAR(observed(&f.d[0], "wait_left_s"), 180 - paused[k], 1e-9);
+		T_NEAR(test_observed(&f.d[0], "wait_left_s"), 180 - paused[k], 1e-9);
 	}
 	/* t = 180 (!oneTimeDelay.isAfter(now)): window [-120, 180]:
 	 * A 300 ms/s; B (120 x 0.5 + 180 x 0) / 300 = 200 ms/s, still a
 	 * symptom but less than A -> A: f = 300/700 = 3/7,
 	 * ceil(2 x 10/7 = 2.86) = 3 */
-	fx_decide(&f, 180);
-	T_NEAR(observed(&f.d[1], "backpressure_ms"), 200, 1e-9);
+	test_fx_decide(&f, 180);
+	T_NEAR(test_observed(&f.d[1], "backpressure_ms"), 200, 1e-9);
 	T_EQ_INT(f.d[0].desired, 3);
 	T_EQ_INT(f.d[1].desired, -1);
 	T_STR_CONTAINS(f.d[1].reason, "A (300.0 ms/s) goes first");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* a tie goes to the lower index */
 	fx_begin(&f, 2, reps);
-	f.x[0] = f.x[1] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = f.rate[1][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, 4);
 	T_EQ_INT(f.d[1].desired, -1);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_wait(void)
 {
 	/* without an action there is no pause: t = 0 healthy, t = 60 acts,
 	 * then nothing until 240 (a pause from the action, not the start) */
-	struct fx f;
+	struct test_fx f;
 	int p = 2;
 	fx_begin(&f, 1, &p);
-	fx_num(&f, "window_s", 60);
-	fx_init(&f);
-	fx_decide(&f, 0);
+	test_fx_num(&f, "window_s", 60);
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
-	f.x[0] = 0.5;    /* from t = 0 on: window [0, 60] all at 0.5 */
-	fx_decide(&f, 60);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.5;    /* from t = 0 on: window [0, 60] all at 0.5 */
+	test_fx_decide(&f, 60);
 	T_EQ_INT(f.d[0].desired, 4);
 	for (double t = 120; t < 240; t += 60) {
-		fx_decide(&f, t);
+		test_fx_decide(&f, t);
 		T_EQ_INT(f.d[0].desired, -1);
 		T_STR_CONTAINS(f.d[0].reason, "paused until t=240");
 	}
-	fx_decide(&f, 240);   /* still 500 ms/s: 4 -> 8 */
+	test_fx_decide(&f, 240);   /* still 500 ms/s: 4 -> 8 */
 	T_EQ_INT(f.d[0].desired, 8);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* wait_s 0: every round may act */
 	fx_begin(&f, 1, &p);
-	fx_num(&f, "wait_s", 0);
-	f.x[0] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	test_fx_num(&f, "wait_s", 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, 4);
-	fx_decide(&f, 60);
+	test_fx_decide(&f, 60);
 	T_EQ_INT(f.d[0].desired, 8);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_never_down(void)
@@ -337,16 +223,16 @@ static void test_never_down(void)
 	struct scale_decision d = one(10, 0, 100);
 	T_EQ_INT(d.desired, -1);
 	/* over several rounds too */
-	struct fx f;
+	struct test_fx f;
 	int p = 10;
 	fx_begin(&f, 1, &p);
-	fx_init(&f);
+	test_fx_init(&f);
 	for (double t = 0; t <= 600; t += 60) {
-		fx_decide(&f, t);
+		test_fx_decide(&f, t);
 		T_EQ_INT(f.d[0].desired, -1);
 	}
 	T_EQ_INT(f.fn[0].target, 10);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_bounds(void)
@@ -362,123 +248,123 @@ static void test_bounds(void)
 
 	/* A at its max with more backpressure than B: B is scaled (300 ms/s:
 	 * ceil(2 x 10/7) = 3) */
-	struct fx f;
+	struct test_fx f;
 	int reps[2] = {4, 2};
 	fx_begin(&f, 2, reps);
 	f.fn[0].max_replicas = 4;
-	f.x[0] = 0.8;
-	f.x[1] = 0.3;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.8;
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0.3;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_EQ_INT(f.d[1].desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* below min: 1 at 500 ms/s -> 2, min 3 */
 	int p = 1;
 	fx_begin(&f, 1, &p);
 	f.fn[0].min_replicas = 3;
-	f.x[0] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, 3);
 	T_STR_CONTAINS(f.d[0].reason, "min_replicas -> 3");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* no replica: p' = ceil(0) = 0, no scale from zero */
 	p = 0;
 	fx_begin(&f, 1, &p);
 	f.fn[0].min_replicas = 0;
-	f.x[0] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "no replica");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_initiator(void)
 {
 	/* A -> B -> C: A blocked 0.95 (its slots wait on B), B 0.5, C 0:
 	 * B initiates, A is a victim although it has more backpressure */
-	struct fx f;
+	struct test_fx f;
 	int reps[3] = {1, 1, 1};
 	fx_begin(&f, 3, reps);
-	fx_edge(&f, 0, 1);
-	fx_edge(&f, 1, 2);
-	f.x[0] = 0.95;
-	f.x[1] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	test_fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 1, 2);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.95;
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_EQ_INT(f.d[1].desired, 2);
 	T_EQ_INT(f.d[2].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "child B");
-	T_NEAR(observed(&f.d[0], "initiator"), 0, 0);
-	T_NEAR(observed(&f.d[1], "initiator"), 1, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[0], "initiator"), 0, 0);
+	T_NEAR(test_observed(&f.d[1], "initiator"), 1, 0);
+	test_fx_end(&f);
 
 	/* an unmanaged backpressured child still makes its parent a victim,
 	 * and is not scaled itself */
 	int r2[2] = {1, 1};
 	fx_begin(&f, 2, r2);
-	fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 0, 1);
 	f.fn[1].managed = 0;
-	f.x[0] = 0.9;
-	f.x[1] = 0.5;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.9;
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0.5;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_EQ_INT(f.d[1].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "child B");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* an unmanaged initiator with more backpressure does not take the
 	 * round from a managed one: B 2 -> ceil(2 x 10/7) = 3 */
 	int r3[2] = {2, 2};
 	fx_begin(&f, 2, r3);
 	f.fn[0].managed = 0;
-	f.x[0] = 0.9;
-	f.x[1] = 0.3;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.rate[0][MON_BACKPRESSURE_TIME] = 0.9;
+	f.rate[1][MON_BACKPRESSURE_TIME] = 0.3;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_EQ_INT(f.d[1].desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_large_queue(void)
 {
 	/* mean queue 1500 > 1000: reported, no action without backpressure */
-	struct fx f;
+	struct test_fx f;
 	int p = 2;
 	fx_begin(&f, 1, &p);
-	f.queue[0] = 1500;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.gauge[0][MON_QUEUE] = 1500;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "large wait queue 1500 > 1000");
-	T_NEAR(observed(&f.d[0], "queue"), 1500, 1e-9);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[0], "queue"), 1500, 1e-9);
+	test_fx_end(&f);
 	/* 1000 is not large (strict) */
 	fx_begin(&f, 1, &p);
-	f.queue[0] = 1000;
-	fx_init(&f);
-	fx_decide(&f, 0);
+	f.gauge[0][MON_QUEUE] = 1000;
+	test_fx_init(&f);
+	test_fx_decide(&f, 0);
 	T_TRUE(strstr(f.d[0].reason, "large") == NULL, "%s", f.d[0].reason);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 /* Fluid chain lambda -> A -> B -> C (see the file comment). */
-static void chain_load(struct fx *f, double lambda, const double *mu)
+static void chain_load(struct test_fx *f, double lambda, const double *mu)
 {
-	for (int i = 0; i < f->n; i++) {
+	for (int i = 0; i < f->nfn; i++) {
 		double offered = lambda, drain = INFINITY;
 		for (int j = 0; j < i; j++)
 			offered = fmin(offered, f->fn[j].target * mu[j]);
-		for (int j = i; j < f->n; j++)
+		for (int j = i; j < f->nfn; j++)
 			drain = fmin(drain, f->fn[j].target * mu[j]);
-		f->x[i] = fmax(0, 1 - drain / offered);
+		f->rate[i][MON_BACKPRESSURE_TIME] = fmax(0, 1 - drain / offered);
 	}
 }
 
@@ -486,13 +372,13 @@ static void chain_load(struct fx *f, double lambda, const double *mu)
  * counts; records the actions (time, function, new count). */
 struct action { double t; int fn, to; };
 
-static int chain_run(struct fx *f, double lambda, const double *mu,
+static int chain_run(struct test_fx *f, double lambda, const double *mu,
 		     double t_end, struct action *log, int cap)
 {
 	int n = 0;
 	for (double t = 0; t <= t_end; t += INTERVAL) {
-		fx_decide(f, t);
-		for (int i = 0; i < f->n; i++)
+		test_fx_decide(f, t);
+		for (int i = 0; i < f->nfn; i++)
 			if (f->d[i].desired >= 0 && n < cap)
 				log[n++] = (struct action){t, i, f->d[i].desired};
 		chain_load(f, lambda, mu);
@@ -521,15 +407,15 @@ static void test_convergence(void)
 	 *  then c = 100,100,100: no backpressure, no more actions.
 	 * Seven rounds, 1080 s: the stepwise search DS2 compares against.
 	 */
-	struct fx f;
+	struct test_fx f;
 	int reps[3] = {1, 1, 1};
 	double mu[3] = {10, 5, 20};
 	fx_begin(&f, 3, reps);
-	fx_edge(&f, 0, 1);
-	fx_edge(&f, 1, 2);
-	fx_num(&f, "window_s", 60);
+	test_fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 1, 2);
+	test_fx_num(&f, "window_s", 60);
 	chain_load(&f, 100, mu);
-	fx_init(&f);
+	test_fx_init(&f);
 	struct action log[32];
 	int n = chain_run(&f, 100, mu, 1800, log, 32);
 	static const struct action want[] = {
@@ -545,7 +431,7 @@ static void test_convergence(void)
 	T_EQ_INT(f.fn[0].target, 10);
 	T_EQ_INT(f.fn[1].target, 20);
 	T_EQ_INT(f.fn[2].target, 5);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_convergence_default_window(void)
@@ -568,14 +454,14 @@ static void test_convergence_default_window(void)
 	 *  2340 B 20->22 (stale backpressure overshoots B by two replicas).
 	 * Fourteen rounds, 2340 s, against seven with a 60-s window.
 	 */
-	struct fx f;
+	struct test_fx f;
 	int reps[3] = {1, 1, 1};
 	double mu[3] = {10, 5, 20};
 	fx_begin(&f, 3, reps);
-	fx_edge(&f, 0, 1);
-	fx_edge(&f, 1, 2);
+	test_fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 1, 2);
 	chain_load(&f, 100, mu);
-	fx_init(&f);
+	test_fx_init(&f);
 	struct action log[32];
 	int n = chain_run(&f, 100, mu, 3600, log, 32);
 	static const struct action want[] = {
@@ -593,22 +479,24 @@ static void test_convergence_default_window(void)
 	T_EQ_INT(f.fn[0].target, 10);
 	T_EQ_INT(f.fn[1].target, 22);
 	T_EQ_INT(f.fn[2].target, 5);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_no_metrics(void)
 {
-	struct fx f;
+	struct test_fx f;
 	int p = 2;
 	fx_begin(&f, 1, &p);
 	struct err e = {0};
 	struct policy_ctx ctx = {
 		.nfn = 1, .fn = f.fn, .params = f.pp, .interval = INTERVAL,
 	};
-	f.st = f.pol->init(&ctx, &e);   /* no scrape pushed */
+	struct mon *mon = mon_new(1, SCRAPE, 1200);   /* no scrape pushed */
+	CU_ASSERT_FATAL(mon != NULL);
+	f.st = f.pol->init(&ctx, &e);
 	CU_ASSERT_FATAL(f.st != NULL);
 	struct scale_decision d = {.desired = -1};
-	struct scale_view v = {.now = 0, .nfn = 1, .fn = f.fn, .mon = f.mon};
+	struct scale_view v = {.now = 0, .nfn = 1, .fn = f.fn, .mon = mon};
 	f.pol->decide(f.st, &v, &d);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "no metrics yet");
@@ -616,39 +504,40 @@ static void test_no_metrics(void)
 	v.mon = NULL;
 	f.pol->decide(f.st, &v, &d);
 	T_EQ_INT(d.desired, -1);
-	fx_end(&f);
+	mon_free(mon);
+	test_fx_end(&f);
 }
 
 static void test_init_errors(void)
 {
-	struct fx f;
+	struct test_fx f;
 	int reps[2] = {1, 1};
 	struct err e = {0};
 	fx_begin(&f, 2, reps);
 	int k = param_find(f.pol->params, f.pol->nparams, "wait_s");
 	CU_ASSERT_FATAL(k >= 0);
 	f.p[1][k].num = 60;   /* the pause is policy-wide */
-	T_EQ_INT(fx_try_init(&f, &e), -1);
+	T_EQ_INT(test_fx_try_init(&f, &e), -1);
 	T_EQ_INT(e.code, ERR_INPUT);
 	T_STR_CONTAINS(e.msg, "wait_s");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	err_clear(&e);
 	fx_begin(&f, 2, reps);
 	f.children[0][0] = 5;
 	f.fn[0].nchildren = 1;
-	T_EQ_INT(fx_try_init(&f, &e), -1);
+	T_EQ_INT(test_fx_try_init(&f, &e), -1);
 	T_EQ_INT(e.code, ERR_INTERNAL);
 	T_STR_CONTAINS(e.msg, "child index 5");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	err_clear(&e);
 	fx_begin(&f, 1, reps);
-	fx_num(&f, "window_s", 0);
-	T_EQ_INT(fx_try_init(&f, &e), -1);
+	test_fx_num(&f, "window_s", 0);
+	T_EQ_INT(test_fx_try_init(&f, &e), -1);
 	T_EQ_INT(e.code, ERR_INPUT);
 	T_STR_CONTAINS(e.msg, "window_s 0");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 int test_dhalion_register(void)

@@ -21,140 +21,38 @@
 
 #define SCRAPE 5.0
 #define INTERVAL 10.0
-#define MAXF 4
 
 /* Per-second rates of one function; busy in slot-seconds per second. */
 struct rates {
 	double busy, done, outs, arrivals, appends;
 };
 
-struct fx {
-	const struct policy *pol;
-	int n;
-	union param_val p[MAXF][8];
-	const union param_val *pp[MAXF];
-	struct fn_view fn[MAXF];
-	int children[MAXF][MAXF];
-	struct mon *mon;
-	void *st;
-	double t;
-	double c[MAXF][MON_NMETRICS];
-	struct rates r[MAXF];
-	struct scale_decision d[MAXF];
-};
-
-static void fx_begin(struct fx *f, int n, const int *replicas, int slots)
+/* The rates a test sets, into the fixture: busy slot-seconds count as
+ * useful time too (no backpressure here). */
+static void set_rates(struct test_fx *f, int i, struct rates r)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find("ds2");
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 8);
-	f->n = n;
+	f->rate[i][MON_BUSY_TIME] = r.busy;
+	f->rate[i][MON_USEFUL_TIME] = r.busy;
+	f->rate[i][MON_COMPLETIONS] = r.done;
+	f->rate[i][MON_OUTPUTS] = r.outs;
+	f->rate[i][MON_ARRIVALS] = r.arrivals;
+	f->rate[i][MON_SOURCE_APPENDS] = r.appends;
+}
+
+/* The shared fixture for n functions in [1, 1000] at replicas[i] of
+ * `slots` slots, function 0 fed by 4 partitions, scraped every 5 s from
+ * t = 0 (600 s kept), DS2 deciding every 10 s. */
+static void fx_begin(struct test_fx *f, int n, const int *replicas, int slots)
+{
+	test_fx_begin(f, "ds2", n, SCRAPE);
+	f->retention = 600;
+	f->interval = INTERVAL;
 	for (int i = 0; i < n; i++) {
-		for (size_t k = 0; k < f->pol->nparams; k++)
-			f->p[i][k].num = f->pol->params[k].def;
-		f->pp[i] = f->p[i];
-		f->fn[i] = (struct fn_view){
-			.name = "f", .managed = 1, .min_replicas = 1,
-			.max_replicas = 1000, .target = replicas[i],
-			.ready = replicas[i], .concurrency = slots,
-			.memory_mb = 128, .children = f->children[i],
-		};
+		f->fn[i].min_replicas = 1;
+		f->fn[i].target = f->fn[i].ready = replicas[i];
+		f->fn[i].concurrency = slots;
 	}
 	f->fn[0].partitions = 4;   /* the entry function */
-	f->mon = mon_new(n, SCRAPE, 600);
-	CU_ASSERT_FATAL(f->mon != NULL);
-}
-
-/* Adds the edge from -> to. */
-static void fx_edge(struct fx *f, int from, int to)
-{
-	f->children[from][f->fn[from].nchildren++] = to;
-}
-
-/* Sets a parameter for every function. */
-static void fx_num(struct fx *f, const char *name, double v)
-{
-	int k = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(k >= 0, "no parameter %s", name);
-	for (int i = 0; k >= 0 && i < f->n; i++)
-		f->p[i][k].num = v;
-}
-
-static void fx_push(struct fx *f)
-{
-	double v[MAXF * MON_NMETRICS] = {0};
-	for (int i = 0; i < f->n; i++) {
-		memcpy(v + i * MON_NMETRICS, f->c[i], sizeof f->c[i]);
-		v[i * MON_NMETRICS + MON_READY] = f->fn[i].ready;
-	}
-	mon_push(f->mon, f->t, v);
-}
-
-static void fx_feed(struct fx *f, double t)
-{
-	while (f->t + SCRAPE <= t + 1e-9) {
-		for (int i = 0; i < f->n; i++) {
-			f->c[i][MON_BUSY_TIME] += f->r[i].busy * SCRAPE;
-			f->c[i][MON_USEFUL_TIME] += f->r[i].busy * SCRAPE;
-			f->c[i][MON_COMPLETIONS] += f->r[i].done * SCRAPE;
-			f->c[i][MON_OUTPUTS] += f->r[i].outs * SCRAPE;
-			f->c[i][MON_ARRIVALS] += f->r[i].arrivals * SCRAPE;
-			f->c[i][MON_SOURCE_APPENDS] += f->r[i].appends * SCRAPE;
-			f->c[i][MON_READY_TIME] += f->fn[i].ready * SCRAPE;
-		}
-		f->t += SCRAPE;
-		fx_push(f);
-	}
-}
-
-/* init; returns 0 or -1 with e filled (not a test failure). */
-static int fx_try_init(struct fx *f, struct err *e)
-{
-	struct policy_ctx ctx = {
-		.nfn = f->n, .fn = f->fn, .params = f->pp,
-		.interval = INTERVAL,
-	};
-	fx_push(f);
-	f->st = f->pol->init(&ctx, e);
-	return f->st ? 0 : -1;
-}
-
-static void fx_init(struct fx *f)
-{
-	struct err e = {0};
-	int rc = fx_try_init(f, &e);
-	T_TRUE(rc == 0, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(rc == 0);
-}
-
-/* Feeds up to now, decides, applies; the decisions are in f->d. */
-static void fx_decide(struct fx *f, double now)
-{
-	fx_feed(f, now);
-	for (int i = 0; i < f->n; i++)
-		f->d[i] = (struct scale_decision){.desired = -1};
-	struct scale_view v = {.now = now, .nfn = f->n, .fn = f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, f->d);
-	for (int i = 0; i < f->n; i++)
-		if (f->d[i].desired >= 0)
-			f->fn[i].target = f->fn[i].ready = f->d[i].desired;
-}
-
-static void fx_end(struct fx *f)
-{
-	if (f->st)
-		f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
 }
 
 /*
@@ -170,77 +68,77 @@ static double observed(const struct scale_decision *d, const char *name)
  *   f2: input 200, rate 20/2 = 10 -> pi 20
  * so 2,3,2 -> 5,2,20 at once (f1's one-fewer is applied with the rest).
  */
-static void chain_begin(struct fx *f, int r0, int r1, int r2)
+static void chain_begin(struct test_fx *f, int r0, int r1, int r2)
 {
 	int reps[3] = {r0, r1, r2};
 	fx_begin(f, 3, reps, 1);
-	fx_edge(f, 0, 1);
-	fx_edge(f, 1, 2);
+	test_fx_edge(f, 0, 1);
+	test_fx_edge(f, 1, 2);
 }
 
-static void chain_load(struct fx *f, double src, int p0, int p1, int p2)
+static void chain_load(struct test_fx *f, double src, int p0, int p1, int p2)
 {
 	/* each stage processes min(input, capacity) */
 	double in0 = src, do0 = fmin(in0, 20.0 * p0);
 	double in1 = do0, do1 = fmin(in1, 50.0 * p1);
 	double in2 = 2 * do1, do2 = fmin(in2, 10.0 * p2);
-	f->r[0] = (struct rates){.busy = do0 / 20, .done = do0, .outs = do0,
-				 .arrivals = do0, .appends = src};
-	f->r[1] = (struct rates){.busy = do1 / 50, .done = do1,
-				 .outs = 2 * do1, .arrivals = in1};
-	f->r[2] = (struct rates){.busy = do2 / 10, .done = do2,
-				 .outs = 0.5 * do2, .arrivals = in2};
+	set_rates(f, 0, (struct rates){.busy = do0 / 20, .done = do0,
+		  .outs = do0, .arrivals = do0, .appends = src});
+	set_rates(f, 1, (struct rates){.busy = do1 / 50, .done = do1,
+		  .outs = 2 * do1, .arrivals = in1});
+	set_rates(f, 2, (struct rates){.busy = do2 / 10, .done = do2,
+		  .outs = 0.5 * do2, .arrivals = in2});
 }
 
 static void test_one_step(void)
 {
-	struct fx f;
+	struct test_fx f;
 	chain_begin(&f, 2, 3, 2);
-	fx_num(&f, "warm_up_time", 0);
+	test_fx_num(&f, "warm_up_time", 0);
 	chain_load(&f, 100, 2, 3, 2);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 5);
 	T_EQ_INT(f.d[1].desired, 2);
 	T_EQ_INT(f.d[2].desired, 20);
-	T_NEAR(observed(&f.d[0], "input"), 100, 1e-9);
-	T_NEAR(observed(&f.d[0], "true_rate"), 20, 1e-9);
-	T_NEAR(observed(&f.d[1], "input"), 100, 1e-9);
-	T_NEAR(observed(&f.d[1], "true_rate"), 50, 1e-9);
-	T_NEAR(observed(&f.d[1], "selectivity"), 2, 1e-9);
-	T_NEAR(observed(&f.d[2], "input"), 200, 1e-9);
-	T_NEAR(observed(&f.d[2], "true_rate"), 10, 1e-9);
-	T_NEAR(observed(&f.d[2], "selectivity"), 0.5, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "input"), 100, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "true_rate"), 20, 1e-9);
+	T_NEAR(test_observed(&f.d[1], "input"), 100, 1e-9);
+	T_NEAR(test_observed(&f.d[1], "true_rate"), 50, 1e-9);
+	T_NEAR(test_observed(&f.d[1], "selectivity"), 2, 1e-9);
+	T_NEAR(test_observed(&f.d[2], "input"), 200, 1e-9);
+	T_NEAR(test_observed(&f.d[2], "true_rate"), 10, 1e-9);
+	T_NEAR(test_observed(&f.d[2], "selectivity"), 0.5, 1e-9);
 	T_STR_CONTAINS(f.d[2].reason, "-> 20 slots -> 20 replicas");
 	T_STR_CONTAINS(f.d[2].reason, "reconfigure");
 	/* converged: at 5,2,20 the measured rates give the same answer, no
 	 * change (f0 busy 5 done 100, f1 busy 2 done 100, f2 busy 20 done 200) */
 	chain_load(&f, 100, 5, 2, 20);
-	fx_decide(&f, 20);
-	fx_decide(&f, 30);
+	test_fx_decide(&f, 20);
+	test_fx_decide(&f, 30);
 	for (int i = 0; i < 3; i++) {
 		T_EQ_INT(f.d[i].desired, -1);
 		T_STR_CONTAINS(f.d[i].reason, "no significant change");
 	}
-	T_NEAR(observed(&f.d[2], "slots"), 20, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[2], "slots"), 20, 0);
+	test_fx_end(&f);
 }
 
 static void test_warm_up(void)
 {
 	/* default warm_up_time 2: the manager ignores the first two epochs
 	 * (its counter starts at 0) and two after each reconfiguration */
-	struct fx f;
+	struct test_fx f;
 	chain_begin(&f, 2, 3, 2);
 	chain_load(&f, 100, 2, 3, 2);
-	fx_init(&f);
+	test_fx_init(&f);
 	for (int k = 1; k <= 2; k++) {
-		fx_decide(&f, 10.0 * k);
+		test_fx_decide(&f, 10.0 * k);
 		for (int i = 0; i < 3; i++)
 			T_EQ_INT(f.d[i].desired, -1);
 		T_STR_CONTAINS(f.d[0].reason, "warm-up");
 	}
-	fx_decide(&f, 30);
+	test_fx_decide(&f, 30);
 	T_EQ_INT(f.d[0].desired, 5);
 	T_EQ_INT(f.d[1].desired, 2);
 	T_EQ_INT(f.d[2].desired, 20);
@@ -250,32 +148,32 @@ static void test_warm_up(void)
 	 * f0 200/20 = 10, f1 200/50 = 4, f2 400/10 = 40 */
 	chain_load(&f, 200, 5, 2, 20);
 	for (int k = 4; k <= 5; k++) {
-		fx_decide(&f, 10.0 * k);
+		test_fx_decide(&f, 10.0 * k);
 		for (int i = 0; i < 3; i++)
 			T_EQ_INT(f.d[i].desired, -1);
 		T_STR_CONTAINS(f.d[2].reason, "warm-up");
 	}
-	fx_decide(&f, 60);
+	test_fx_decide(&f, 60);
 	T_EQ_INT(f.d[0].desired, 10);
 	T_EQ_INT(f.d[1].desired, 4);
 	T_EQ_INT(f.d[2].desired, 40);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_activation(void)
 {
-	struct fx f;
+	struct test_fx f;
 	chain_begin(&f, 2, 3, 2);
-	fx_num(&f, "warm_up_time", 0);
-	fx_num(&f, "activation_time", 2);
+	test_fx_num(&f, "warm_up_time", 0);
+	test_fx_num(&f, "activation_time", 2);
 	chain_load(&f, 100, 2, 3, 2);
-	fx_init(&f);
-	fx_decide(&f, 10);   /* first evaluation: proposes, does not act */
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);   /* first evaluation: proposes, does not act */
 	for (int i = 0; i < 3; i++)
 		T_EQ_INT(f.d[i].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "activation 1 of 2");
-	T_NEAR(observed(&f.d[2], "replicas"), 20, 0);
-	fx_decide(&f, 20);   /* second: acts */
+	T_NEAR(test_observed(&f.d[2], "replicas"), 20, 0);
+	test_fx_decide(&f, 20);   /* second: acts */
 	T_EQ_INT(f.d[0].desired, 5);
 	T_EQ_INT(f.d[1].desired, 2);
 	T_EQ_INT(f.d[2].desired, 20);
@@ -284,10 +182,10 @@ static void test_activation(void)
 	 * manager.rs counts evaluations since the reconfiguration rather than
 	 * identical proposals, evaluation 2 acts at once -> 10, 4, 40 */
 	chain_load(&f, 100, 5, 2, 20);
-	fx_decide(&f, 30);
+	test_fx_decide(&f, 30);
 	T_EQ_INT(f.d[0].desired, -1);
 	chain_load(&f, 200, 5, 2, 20);
-	fx_decide(&f, 40);
+	test_fx_decide(&f, 40);
 	T_EQ_INT(f.d[0].desired, 10);
 	T_EQ_INT(f.d[1].desired, 4);
 	T_EQ_INT(f.d[2].desired, 40);
@@ -295,93 +193,94 @@ static void test_activation(void)
 	 * 200/s into 10,4,40 -> f0 busy 10 done 200 etc.; at 400/s the
 	 * proposal 20, 8, 80 waits one epoch */
 	chain_load(&f, 400, 10, 4, 40);
-	fx_decide(&f, 50);
+	test_fx_decide(&f, 50);
 	T_EQ_INT(f.d[0].desired, -1);
-	T_NEAR(observed(&f.d[0], "replicas"), 20, 0);
-	fx_decide(&f, 60);
+	T_NEAR(test_observed(&f.d[0], "replicas"), 20, 0);
+	test_fx_decide(&f, 60);
 	T_EQ_INT(f.d[0].desired, 20);
 	T_EQ_INT(f.d[1].desired, 8);
 	T_EQ_INT(f.d[2].desired, 80);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 /* A single entry function: source `src`, true rate 20/slot, taking in
  * `took`/s with `reps` replicas of `slots` slots. */
-static void single(struct fx *f, int reps, int slots, double src,
+static void single(struct test_fx *f, int reps, int slots, double src,
 		   double took)
 {
 	fx_begin(f, 1, &reps, slots);
-	fx_num(f, "warm_up_time", 0);
-	f->r[0] = (struct rates){.busy = took / 20, .done = took,
-				 .outs = 0, .arrivals = took, .appends = src};
+	test_fx_num(f, "warm_up_time", 0);
+	set_rates(f, 0, (struct rates){.busy = took / 20, .done = took,
+		  .outs = 0, .arrivals = took, .appends = src});
 }
 
 static void test_significance(void)
 {
 	/* consider_change: 3 -> 2 (input 40/s, 20 per slot) is ignored ... */
-	struct fx f;
+	struct test_fx f;
 	single(&f, 3, 1, 40, 40);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, -1);
-	T_NEAR(observed(&f.d[0], "replicas"), 2, 0);
+	T_NEAR(test_observed(&f.d[0], "replicas"), 2, 0);
 	T_STR_CONTAINS(f.d[0].reason, "one fewer ignored");
-	fx_end(&f);
+	test_fx_end(&f);
 	/* ... 4 -> 2 is not */
 	single(&f, 4, 1, 40, 40);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 2);
-	fx_end(&f);
+	test_fx_end(&f);
 	/* any growth is: 1 -> 2 (input 40, the one slot saturated at 20) */
 	single(&f, 1, 1, 40, 20);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 2);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_slots_and_factor(void)
 {
 	/* concurrency 4: 1 replica = 4 slots saturated (busy 4, done 80 ->
 	 * 20 per slot); input 100 -> 5 slots -> ceil(5/4) = 2 replicas */
-	struct fx f;
+	struct test_fx f;
 	single(&f, 1, 4, 100, 80);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 2);
-	T_NEAR(observed(&f.d[0], "slots"), 5, 0);
-	T_NEAR(observed(&f.d[0], "slots_now"), 4, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[0], "slots"), 5, 0);
+	T_NEAR(test_observed(&f.d[0], "slots_now"), 4, 0);
+	test_fx_end(&f);
 	/* scaling_factor 0.5: ceil(100/20 x 1.5) = ceil(7.5) = 8 slots */
 	single(&f, 2, 1, 100, 40);
-	fx_num(&f, "scaling_factor", 0.5);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_num(&f, "scaling_factor", 0.5);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 8);
-	T_NEAR(observed(&f.d[0], "optimal"), 5, 1e-9);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[0], "optimal"), 5, 1e-9);
+	test_fx_end(&f);
 	/* no scale-to-zero, even with min_replicas 0: no input -> 1 slot
 	 * (from 4, a significant drop) */
 	single(&f, 4, 1, 0, 0);
 	f.fn[0].min_replicas = 0;
-	f.r[0] = (struct rates){.busy = 0.5, .done = 10};   /* draining backlog */
-	fx_init(&f);
-	fx_decide(&f, 10);
+	/* draining backlog */
+	set_rates(&f, 0, (struct rates){.busy = 0.5, .done = 10});
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 1);
 	T_STR_CONTAINS(f.d[0].reason, "at least one");
-	fx_end(&f);
+	test_fx_end(&f);
 	/* a proposal is clamped to the bounds before the significance test:
 	 * at max_replicas 5, a wish for 10 (input 200, 20 per slot) is no
 	 * change, so no reconfiguration (and no warm-up) follows */
 	single(&f, 5, 1, 200, 100);
 	f.fn[0].max_replicas = 5;
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, -1);
-	T_NEAR(observed(&f.d[0], "optimal"), 10, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "optimal"), 10, 1e-9);
 	T_STR_CONTAINS(f.d[0].reason, "no significant change");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_idle(void)
@@ -389,40 +288,40 @@ static void test_idle(void)
 	/* chain: f1 has no useful time although 40/s reach it (say it is
 	 * blocked): it keeps its count, its output is unknown, so f2 keeps
 	 * too; f0 is still decided (100/20 = 5 from 2) */
-	struct fx f;
+	struct test_fx f;
 	chain_begin(&f, 2, 3, 2);
-	fx_num(&f, "warm_up_time", 0);
+	test_fx_num(&f, "warm_up_time", 0);
 	chain_load(&f, 100, 2, 3, 2);
-	f.r[1] = (struct rates){.arrivals = 40};
-	fx_init(&f);
-	fx_decide(&f, 10);
+	set_rates(&f, 1, (struct rates){.arrivals = 40});
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 5);
 	T_EQ_INT(f.d[1].desired, -1);
 	T_STR_CONTAINS(f.d[1].reason, "no useful time");
 	T_EQ_INT(f.d[2].desired, -1);
 	T_STR_CONTAINS(f.d[2].reason, "input unknown");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* a function at zero cannot be measured: with input it gets one */
 	single(&f, 0, 1, 100, 0);
 	f.fn[0].min_replicas = 0;
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 1);
 	T_STR_CONTAINS(f.d[0].reason, "no instance to measure");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* idle with no input: output known to be 0, and f1 keeps its 3 */
 	chain_begin(&f, 2, 3, 2);
-	fx_num(&f, "warm_up_time", 0);
+	test_fx_num(&f, "warm_up_time", 0);
 	chain_load(&f, 0, 2, 3, 2);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	for (int i = 0; i < 3; i++) {
 		T_EQ_INT(f.d[i].desired, -1);
 		T_STR_CONTAINS(f.d[i].reason, "no useful time");
 	}
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_fan_out(void)
@@ -431,23 +330,23 @@ static void test_fan_out(void)
 	 * outs 2 x done and selectivity 2; o0 = 100 x 2 = 200, 100 per child.
 	 * f1, f2: 25/s per slot (busy 1.6, done 40) -> ceil(100/25) = 4 */
 	int reps[3] = {5, 2, 2};
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 3, reps, 1);
-	fx_edge(&f, 0, 1);
-	fx_edge(&f, 0, 2);
-	fx_num(&f, "warm_up_time", 0);
-	f.r[0] = (struct rates){.busy = 5, .done = 100, .outs = 200,
-				.arrivals = 100, .appends = 100};
+	test_fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 0, 2);
+	test_fx_num(&f, "warm_up_time", 0);
+	set_rates(&f, 0, (struct rates){.busy = 5, .done = 100, .outs = 200,
+		  .arrivals = 100, .appends = 100});
 	for (int i = 1; i <= 2; i++)
-		f.r[i] = (struct rates){.busy = 1.6, .done = 40,
-					.arrivals = 100};
-	fx_init(&f);
-	fx_decide(&f, 10);
+		set_rates(&f, i, (struct rates){.busy = 1.6, .done = 40,
+			  .arrivals = 100});
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 5);
 	T_EQ_INT(f.d[1].desired, 4);
 	T_EQ_INT(f.d[2].desired, 4);
-	T_NEAR(observed(&f.d[2], "input"), 100, 1e-9);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[2], "input"), 100, 1e-9);
+	test_fx_end(&f);
 }
 
 static void test_rate_ratio(void)
@@ -457,71 +356,71 @@ static void test_rate_ratio(void)
 	 * scale-up; the target/observed ratio 100/50 = 2 exceeds the
 	 * threshold 1.5 -> ceil(2 x 5) = 10. With the default (f64::MAX)
 	 * there is no adjustment and no change. */
-	struct fx f;
+	struct test_fx f;
 	single(&f, 5, 1, 100, 50);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, -1);
-	T_NEAR(observed(&f.d[0], "replicas"), 5, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&f.d[0], "replicas"), 5, 0);
+	test_fx_end(&f);
 	single(&f, 5, 1, 100, 50);
-	fx_num(&f, "target_rate_ratio_threshold", 1.5);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_num(&f, "target_rate_ratio_threshold", 1.5);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 10);
 	T_STR_CONTAINS(f.d[0].reason, "target rate ratio x 2");
-	fx_end(&f);
+	test_fx_end(&f);
 	/* an epoch with a scale-up is not adjusted: 2 replicas taking 40/s
 	 * (ratio 100/40 = 2.5 > 1.5) -> plain ceil(100/20) = 5, not 13 */
 	single(&f, 2, 1, 100, 40);
-	fx_num(&f, "target_rate_ratio_threshold", 1.5);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_num(&f, "target_rate_ratio_threshold", 1.5);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, 5);
-	fx_end(&f);
+	test_fx_end(&f);
 	/* threshold 2.5 > 2: none */
 	single(&f, 5, 1, 100, 50);
-	fx_num(&f, "target_rate_ratio_threshold", 2.5);
-	fx_init(&f);
-	fx_decide(&f, 10);
+	test_fx_num(&f, "target_rate_ratio_threshold", 2.5);
+	test_fx_init(&f);
+	test_fx_decide(&f, 10);
 	T_EQ_INT(f.d[0].desired, -1);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_init_errors(void)
 {
 	/* a cycle f0 -> f1 -> f0 */
 	int reps[2] = {1, 1};
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 2, reps, 1);
-	fx_edge(&f, 0, 1);
-	fx_edge(&f, 1, 0);
+	test_fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 1, 0);
 	struct err e = {0};
-	T_EQ_INT(fx_try_init(&f, &e), -1);
+	T_EQ_INT(test_fx_try_init(&f, &e), -1);
 	T_EQ_INT(e.code, ERR_INPUT);
 	T_STR_CONTAINS(e.msg, "cycle");
-	fx_end(&f);
+	test_fx_end(&f);
 	/* manager-wide parameters must agree */
 	fx_begin(&f, 2, reps, 1);
-	fx_edge(&f, 0, 1);
+	test_fx_edge(&f, 0, 1);
 	int k = param_find(f.pol->params, f.pol->nparams, "warm_up_time");
 	CU_ASSERT_FATAL(k >= 0);
 	f.p[1][k].num = 3;
 	e = (struct err){0};
-	T_EQ_INT(fx_try_init(&f, &e), -1);
+	T_EQ_INT(test_fx_try_init(&f, &e), -1);
 	T_STR_CONTAINS(e.msg, "manager-wide");
-	fx_end(&f);
+	test_fx_end(&f);
 	/* no metrics yet: nothing decided, counters untouched */
 	fx_begin(&f, 2, reps, 1);
-	fx_edge(&f, 0, 1);
-	fx_num(&f, "warm_up_time", 0);
-	fx_init(&f);
+	test_fx_edge(&f, 0, 1);
+	test_fx_num(&f, "warm_up_time", 0);
+	test_fx_init(&f);
 	struct scale_view v = {.now = 0, .nfn = 2, .fn = f.fn, .mon = f.mon};
 	f.d[0] = f.d[1] = (struct scale_decision){.desired = -1};
 	f.pol->decide(f.st, &v, f.d);
 	T_EQ_INT(f.d[0].desired, -1);
 	T_STR_CONTAINS(f.d[0].reason, "no metrics");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_table(void)

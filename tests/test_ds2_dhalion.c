@@ -48,28 +48,6 @@ struct outcome {
 	int first[3];        /* targets right after the first change */
 };
 
-static int q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static double q_dbl(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	double v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static int run(const char *policy, int seed, int duration, struct outcome *o)
 {
 	char json[2048], path[] = "/tmp/spate-osdi-XXXXXX";
@@ -98,21 +76,21 @@ static int run(const char *policy, int seed, int duration, struct outcome *o)
 	sqlite3 *db;
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		return -1;
-	o->rounds = q_int(db, "SELECT count(DISTINCT t) FROM decisions WHERE"
+	o->rounds = (int)test_q_int(db, "SELECT count(DISTINCT t) FROM decisions WHERE"
 			  " to_replicas != from_replicas");
-	o->t_last = q_dbl(db, "SELECT max(t) FROM decisions WHERE"
+	o->t_last = test_q_dbl(db, "SELECT max(t) FROM decisions WHERE"
 			  " to_replicas != from_replicas");
-	o->first_t = q_dbl(db, "SELECT min(t) FROM decisions WHERE"
+	o->first_t = test_q_dbl(db, "SELECT min(t) FROM decisions WHERE"
 			   " to_replicas != from_replicas");
 	static const char *const fn[3] = { "a", "b", "c" };
 	for (int i = 0; i < 3; i++) {
 		char sql[256];
 		snprintf(sql, sizeof sql, "SELECT to_replicas FROM decisions WHERE"
 			 " function = '%s' ORDER BY t DESC LIMIT 1", fn[i]);
-		o->final[i] = q_int(db, sql);
+		o->final[i] = (int)test_q_int(db, sql);
 		snprintf(sql, sizeof sql, "SELECT to_replicas FROM decisions WHERE"
 			 " function = '%s' AND t = %.17g", fn[i], o->first_t);
-		o->first[i] = q_int(db, sql);
+		o->first[i] = (int)test_q_int(db, sql);
 	}
 	sqlite3_close(db);
 	unlink(path);

@@ -17,122 +17,39 @@
 #include "qtheory.h"
 #include "testutil.h"
 
-#define SCRAPE 5.0
+/* A steady M/M/c load: lambda arrivals/s, all completed when mu > 0,
+ * busy lambda/mu slot-seconds per second. */
+static void set_load(struct test_fx *f, double lambda, double mu)
+{
+	f->rate[0][MON_ARRIVALS] = lambda;
+	f->rate[0][MON_COMPLETIONS] = mu > 0 ? lambda : 0;
+	f->rate[0][MON_BUSY_TIME] = mu > 0 ? lambda / mu : 0;
+}
 
-struct fx {
-	const struct policy *pol;
-	union param_val p[8];
-	const union param_val *pp[1];
-	struct fn_view fn;
-	struct mon *mon;
-	void *st;
-	double t;
-	double c[MON_NMETRICS];
-	double lambda, mu, appends;
-};
-
-static void fx_begin(struct fx *f, int ready, int slots, double lambda,
+/* One function in [1, 1000] at `ready` replicas of `slots` slots, scraped
+ * every 5 s from t = 0 (600 s kept). */
+static void fx_begin(struct test_fx *f, int ready, int slots, double lambda,
 		     double mu)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find("erlang-c");
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 8);
-	for (size_t i = 0; i < f->pol->nparams; i++)
-		f->p[i].num = f->pol->params[i].def;
-	f->pp[0] = f->p;
-	f->fn = (struct fn_view){
-		.name = "f", .managed = 1, .min_replicas = 1,
-		.max_replicas = 1000, .target = ready, .ready = ready,
-		.concurrency = slots, .memory_mb = 128,
-	};
-	f->mon = mon_new(1, SCRAPE, 600);
-	CU_ASSERT_FATAL(f->mon != NULL);
-	f->lambda = lambda;
-	f->mu = mu;
-}
-
-static void fx_num(struct fx *f, const char *name, double v)
-{
-	int i = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(i >= 0, "no parameter %s", name);
-	if (i >= 0)
-		f->p[i].num = v;
-}
-
-static void fx_push(struct fx *f)
-{
-	double v[MON_NMETRICS] = {0};
-	memcpy(v, f->c, sizeof v);
-	v[MON_READY] = f->fn.ready;
-	mon_push(f->mon, f->t, v);
-}
-
-static void fx_feed(struct fx *f, double t)
-{
-	while (f->t + SCRAPE <= t + 1e-9) {
-		f->c[MON_ARRIVALS] += f->lambda * SCRAPE;
-		f->c[MON_SOURCE_APPENDS] += f->appends * SCRAPE;
-		if (f->mu > 0) {
-			f->c[MON_COMPLETIONS] += f->lambda * SCRAPE;
-			f->c[MON_BUSY_TIME] += f->lambda / f->mu * SCRAPE;
-		}
-		f->c[MON_READY_TIME] += f->fn.ready * SCRAPE;
-		f->t += SCRAPE;
-		fx_push(f);
-	}
-}
-
-static void fx_init(struct fx *f)
-{
-	struct err e = {0};
-	struct policy_ctx ctx = {
-		.nfn = 1, .fn = &f->fn, .params = f->pp, .interval = 15,
-	};
-	fx_push(f);
-	f->st = f->pol->init(&ctx, &e);
-	T_TRUE(f->st != NULL, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(f->st != NULL);
-}
-
-static struct scale_decision fx_decide(struct fx *f, double now)
-{
-	fx_feed(f, now);
-	struct scale_decision d = {.desired = -1};
-	struct scale_view v = {.now = now, .nfn = 1, .fn = &f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, &d);
-	if (d.desired >= 0)
-		f->fn.target = f->fn.ready = d.desired;
-	return d;
-}
-
-static void fx_end(struct fx *f)
-{
-	if (f->st)
-		f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
+	test_fx_begin(f, "erlang-c", 1, 5);
+	f->retention = 600;
+	f->fn[0].min_replicas = 1;
+	f->fn[0].target = f->fn[0].ready = ready;
+	f->fn[0].concurrency = slots;
+	set_load(f, lambda, mu);
 }
 
 /* One decision at t=60 (a full default window) for lambda 10/s, mu 1/s. */
 static struct scale_decision once(int slots, double slo, double max_util)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 2, slots, 10, 1);
-	fx_num(&f, "slo_latency_s", slo);
+	test_fx_num(&f, "slo_latency_s", slo);
 	if (max_util > 0)
-		fx_num(&f, "max_utilization", max_util);
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 60);
-	fx_end(&f);
+		test_fx_num(&f, "max_utilization", max_util);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 60);
+	test_fx_end(&f);
 	return d;
 }
 
@@ -164,14 +81,14 @@ static void test_sizing(void)
 	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
 		struct scale_decision d = once(1, k[i].slo, 0);
 		T_EQ_INT(d.desired, k[i].c);
-		T_NEAR(observed(&d, "c"), k[i].c, 0);
-		T_NEAR(observed(&d, "lambda"), 10, 1e-9);
-		T_NEAR(observed(&d, "mu"), 1, 1e-9);
-		T_NEAR(observed(&d, "s_p"), 2.9957, 5e-5);
+		T_NEAR(test_observed(&d, "c"), k[i].c, 0);
+		T_NEAR(test_observed(&d, "lambda"), 10, 1e-9);
+		T_NEAR(test_observed(&d, "mu"), 1, 1e-9);
+		T_NEAR(test_observed(&d, "s_p"), 2.9957, 5e-5);
 	}
 	struct scale_decision d = once(1, 4.0, 0);
-	T_NEAR(observed(&d, "C"), 0.2853, 5e-5);
-	T_NEAR(observed(&d, "w_p"), 0.5805, 5e-5);
+	T_NEAR(test_observed(&d, "C"), 0.2853, 5e-5);
+	T_NEAR(test_observed(&d, "w_p"), 0.5805, 5e-5);
 	T_STR_CONTAINS(d.reason, "C 0.2853");
 }
 
@@ -181,25 +98,25 @@ static void test_service_rate(void)
 	 * s_p = ln 20 / 2 = 1.4979, w_p(c) = ln(C/0.05)/(2c - 20) is half the
 	 * table's. SLO 2: budget 0.5021; c 12: 0.5490 > it, c 13: 0.2902 -> 13
 	 * (as SLO 4 at mu 1) */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 2, 1, 20, 2);
-	fx_num(&f, "slo_latency_s", 2);
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 60);
+	test_fx_num(&f, "slo_latency_s", 2);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 60);
 	T_EQ_INT(d.desired, 13);
-	T_NEAR(observed(&d, "s_p"), 1.4979, 5e-5);
-	T_NEAR(observed(&d, "w_p"), 0.2902, 5e-5);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "s_p"), 1.4979, 5e-5);
+	T_NEAR(test_observed(&d, "w_p"), 0.2902, 5e-5);
+	test_fx_end(&f);
 	/* the SLO cannot be met within max_replicas 6 (12 slots of 2): the
 	 * wish is the cap, and the reason says so */
 	fx_begin(&f, 2, 2, 20, 2);
-	f.fn.max_replicas = 6;
-	fx_num(&f, "slo_latency_s", 2);
-	fx_init(&f);
-	d = fx_decide(&f, 60);
+	f.fn[0].max_replicas = 6;
+	test_fx_num(&f, "slo_latency_s", 2);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 60);
 	T_EQ_INT(d.desired, 6);
 	T_STR_CONTAINS(d.reason, "not met within max_replicas");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_concurrency(void)
@@ -207,7 +124,7 @@ static void test_concurrency(void)
 	/* 2 slots per replica: c 13 -> ceil(13/2) = 7; c 14 -> 7; 17 -> 9 */
 	struct scale_decision d = once(2, 4.0, 0);
 	T_EQ_INT(d.desired, 7);
-	T_NEAR(observed(&d, "c"), 13, 0);
+	T_NEAR(test_observed(&d, "c"), 13, 0);
 	d = once(2, 3.5, 0);
 	T_EQ_INT(d.desired, 7);
 	d = once(2, 3.0, 0);
@@ -219,7 +136,7 @@ static void test_utilization_cap(void)
 	/* SLO 6 needs 11; a/c <= 0.8 needs ceil(12.5) = 13 */
 	struct scale_decision d = once(1, 6.0, 0.8);
 	T_EQ_INT(d.desired, 13);
-	T_NEAR(observed(&d, "c_slo"), 11, 0);
+	T_NEAR(test_observed(&d, "c_slo"), 11, 0);
 	T_STR_CONTAINS(d.reason, "SLO alone: 11");
 }
 
@@ -242,13 +159,13 @@ static void test_infeasible(void)
 static void test_idle_and_zero(void)
 {
 	/* no arrivals: zero servers wanted (the engine clamps to min) */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 3, 1, 0, 1);
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 60);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 60);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "no arrivals");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* lambda 0.5/s, mu 1/s, SLO 4 s: budget for w_p 4 - 2.9957 = 1.0043;
 	 * c 1: C(1,0.5) = 0.5000, w_p = ln(10)/0.5 = 4.6052 > 1.0043;
@@ -257,31 +174,31 @@ static void test_idle_and_zero(void)
 	 * requests held at zero count as 30/60 = 0.5/s with the remembered
 	 * mu -> 2 again. */
 	fx_begin(&f, 1, 1, 0.5, 1);
-	fx_num(&f, "slo_latency_s", 4);
-	fx_init(&f);
-	d = fx_decide(&f, 60);       /* measures mu = 1 */
+	test_fx_num(&f, "slo_latency_s", 4);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 60);       /* measures mu = 1 */
 	T_EQ_INT(d.desired, 2);
-	T_NEAR(observed(&d, "C"), 0.1, 1e-9);
-	f.lambda = 0;
-	f.fn.target = f.fn.ready = 0;
-	d = fx_decide(&f, 120);      /* nothing in the last 60 s */
+	T_NEAR(test_observed(&d, "C"), 0.1, 1e-9);
+	set_load(&f, 0, 1);
+	f.fn[0].target = f.fn[0].ready = 0;
+	d = test_fx_decide(&f, 120);      /* nothing in the last 60 s */
 	T_EQ_INT(d.desired, 0);
-	f.fn.held_at_zero = 30;
-	d = fx_decide(&f, 125);
-	T_NEAR(observed(&d, "lambda"), 0.5, 1e-9);
+	f.fn[0].held_at_zero = 30;
+	d = test_fx_decide(&f, 125);
+	T_NEAR(test_observed(&d, "lambda"), 0.5, 1e-9);
 	T_EQ_INT(d.desired, 2);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* never measured mu: keep, or one replica from zero */
 	fx_begin(&f, 2, 1, 5, 0);
-	fx_init(&f);
-	d = fx_decide(&f, 60);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 60);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "no service time");
-	f.fn.target = f.fn.ready = 0;
-	d = fx_decide(&f, 75);
+	f.fn[0].target = f.fn[0].ready = 0;
+	d = test_fx_decide(&f, 75);
 	T_EQ_INT(d.desired, 1);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_source_rate(void)
@@ -290,17 +207,17 @@ static void test_source_rate(void)
 	 * lambda = 12, a = 12; SLO 6 at p95 needs c with w_p <= 3.0043:
 	 * c 13: C(13,12) = 0.7044 -> w_p = ln(14.09)/1 = 2.6453 <= 3.0043 -> 13;
 	 * (c 13 also meets 12/13 = 0.923 <= 0.95) */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 2, 1, 10, 1);
-	f.appends = 12;
-	fx_num(&f, "slo_latency_s", 6);
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 60);
-	T_NEAR(observed(&d, "lambda"), 12, 1e-9);
+	f.rate[0][MON_SOURCE_APPENDS] = 12;
+	test_fx_num(&f, "slo_latency_s", 6);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 60);
+	T_NEAR(test_observed(&d, "lambda"), 12, 1e-9);
 	T_NEAR(qt_erlang_c(13, 12), 0.7044, 5e-5);
-	T_NEAR(observed(&d, "w_p"), 2.6453, 5e-5);
+	T_NEAR(test_observed(&d, "w_p"), 2.6453, 5e-5);
 	T_EQ_INT(d.desired, 13);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_table(void)

@@ -609,7 +609,7 @@ static void test_bad_replies(void)
 	static const struct {
 		const char *replies;   /* tick 1, tick 2 */
 		double t;              /* the failing tick */
-		const char *msg;       /* after "external policy: tick at t=T: " */
+		const char *msg;       /* after "tick at t=T: " */
 	} c[] = {
 		{"{\"decisions\":{}}\n{\"decisions\":{\"foo\":3}}\n", 30,
 		 "reply names unknown function 'foo'"},
@@ -652,8 +652,8 @@ static void test_bad_replies(void)
 		struct scale_decision d[NF];
 		struct err e = {0};
 		char want[300];
-		snprintf(want, sizeof want, "external policy: tick at t=%g: %s",
-			 c[k].t, c[k].msg);
+		snprintf(want, sizeof want, "tick at t=%g: %s", c[k].t,
+			 c[k].msg);
 		fx_replay(&f, c[k].replies);
 		fx_init(&f);
 		for (double t = 15; t <= c[k].t; t += 15) {
@@ -667,6 +667,9 @@ static void test_bad_replies(void)
 		T_EQ_INT(fx_failed(&f, &e), -1);
 		T_EQ_INT(e.code, ERR_INPUT);
 		T_STR_CONTAINS(e.msg, want);
+		/* the engine names the policy; the message does not repeat
+		 * it (the reasons, which nobody prefixes, do) */
+		T_TRUE(strstr(e.msg, "external") == NULL, "%s", e.msg);
 		/* failed for good: later ticks keep targets, the agent is not
 		 * asked again, the first error stays */
 		fx_decide(&f, c[k].t + 15, d);
@@ -693,8 +696,7 @@ static void test_timeout(void)
 	T_TRUE(took >= 0.29 && took < 2.5, "timed out after %g s", took);
 	struct err e = {0};
 	T_EQ_INT(fx_failed(&f, &e), -1);
-	T_STR_CONTAINS(e.msg, "external policy: tick at t=30: no reply within "
-			      "0.3 s");
+	T_STR_CONTAINS(e.msg, "tick at t=30: no reply within 0.3 s");
 	T_EQ_INT(d[0].desired, -1);
 	fx_end(&f);   /* sleep ignores EOF: SIGTERM after grace_s */
 }
@@ -718,20 +720,38 @@ static void init_fails(const char *const *argv, double startup,
 static void test_init_errors(void)
 {
 	const char *refuse[] = {"/bin/sh", path_of("refuse.sh", NULL), NULL};
-	init_fails(refuse, 0, "external policy: hello: the agent refused: no GPU "
+	init_fails(refuse, 0, "hello: the agent refused: no GPU "
 			      "here");
 	const char *garbage[] = {"/bin/sh", path_of("garbage.sh", NULL), NULL};
-	init_fails(garbage, 0, "external policy: hello: expected {\"ok\":true} "
+	init_fails(garbage, 0, "hello: expected {\"ok\":true} "
 			       "or {\"error\":\"...\"}, got 'hello there'");
 	const char *silent[] = {"/bin/sh", path_of("silent.sh", NULL), NULL};
-	init_fails(silent, 0.3, "external policy: hello: no reply within 0.3 s");
+	init_fails(silent, 0.3, "hello: no reply within 0.3 s");
 	const char *missing[] = {"/nonexistent/spate-agent", NULL};
-	init_fails(missing, 0, "external policy: command: cannot run "
+	init_fails(missing, 0, "command: cannot run "
 			       "'/nonexistent/spate-agent': No such file");
 	const char *unknown[] = {"spate-no-such-agent-program", "x", NULL};
 	init_fails(unknown, 0, "cannot run 'spate-no-such-agent-program'");
 	const char *dies[] = {"/bin/sh", "-c", "exit 4", NULL};
 	init_fails(dies, 0, "the agent exited with status 4");
+
+	/* through the engine: the policy is named once */
+	struct err me = {0};
+	struct config *mc = config_parse(
+		"{\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":"
+		"\"poisson\",\"rate\":1},\"to\":[\"a\"]}],\"functions\":"
+		"[{\"name\":\"a\",\"service\":0.1}],\"autoscaler\":{\"policy\":"
+		"\"external\",\"command\":[\"/nonexistent/spate-agent\"]}}",
+		"<test>", NULL, 0, &me);
+	T_TRUE(mc != NULL, "config: %s", me.msg);
+	struct model *mm = mc ? model_new(mc, &me) : NULL;
+	T_TRUE(mm == NULL, "a model with a missing agent");
+	T_STR_CONTAINS(me.msg, "policy external: command: cannot run "
+			       "'/nonexistent/spate-agent'");
+	T_TRUE(strstr(me.msg, "external policy") == NULL, "prefix twice: %s",
+	       me.msg);
+	model_free(mm);
+	config_free(mc);
 
 	/* one agent serves every function: no per-function settings */
 	struct fx f;
@@ -856,9 +876,11 @@ static void test_run_stops(void)
 	CU_ASSERT_FATAL(m != NULL);
 	T_EQ_INT(model_run(m, NULL, 0, NULL, NULL, &e), -1);
 	T_EQ_INT(e.code, ERR_INPUT);
-	/* rounds at 15 and 30; the engine prefixes the policy's name */
-	T_STR_CONTAINS(e.msg, "policy external: external policy: tick at "
-			      "t=30: reply names unknown function 'foo'");
+	/* rounds at 15 and 30; the engine prefixes the policy's name, once */
+	T_STR_CONTAINS(e.msg, "policy external: tick at t=30: reply names "
+			      "unknown function 'foo'");
+	T_TRUE(strstr(e.msg, "external policy") == NULL, "prefix twice: %s",
+	       e.msg);
 	T_TRUE(model_now(m) <= 30 + 1e-9, "the run went on to t=%g",
 	       model_now(m));
 	model_free(m);

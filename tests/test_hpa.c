@@ -16,152 +16,34 @@
 #include "policy.h"
 #include "testutil.h"
 
-#define SCRAPE 5.0
-
-struct load {
-	double util;    /* busy fraction of ready slots */
-	double rps;     /* arrivals per second */
-	double lag;     /* gauge */
-	double queue;   /* gauge */
-};
-
-struct fx {
-	const struct policy *pol;
-	union param_val p[32];
-	const union param_val *pp[1];
-	struct fn_view fn;
-	struct mon *mon;
-	void *st;
-	double t;       /* time of the latest scrape */
-	double c[MON_NMETRICS];
-	struct load load;
-};
-
-static void fx_begin(struct fx *f, const char *policy, int ready, int slots)
+/* The shared fixture for one function of `policy` in [1, 100] at `ready`
+ * replicas of `slots` slots, scraped every 5 s from t = -120 (so a full
+ * window lies behind t = 0). */
+static void fx_begin(struct test_fx *f, const char *policy, int ready,
+		     int slots)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find(policy);
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 32);
-	for (size_t i = 0; i < f->pol->nparams; i++) {
-		const struct param_def *d = &f->pol->params[i];
-		if (d->type == PARAM_STR || d->type == PARAM_DIST)
-			f->p[i].str = d->def_str;
-		else
-			f->p[i].num = d->def;
-	}
-	f->pp[0] = f->p;
-	f->fn = (struct fn_view){
+	test_fx_begin(f, policy, 1, 5);
+	f->fn[0] = (struct fn_view){
 		.name = "f", .managed = 1, .min_replicas = 1,
 		.max_replicas = 100, .target = ready, .ready = ready,
 		.concurrency = slots, .memory_mb = 128,
 	};
-	f->mon = mon_new(1, SCRAPE, 1200);
-	CU_ASSERT_FATAL(f->mon != NULL);
 	f->t = -120;
-}
-
-static void fx_num(struct fx *f, const char *name, double v)
-{
-	int i = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(i >= 0, "no parameter %s", name);
-	if (i >= 0)
-		f->p[i].num = v;
-}
-
-static void fx_enum(struct fx *f, const char *name, const char *choice)
-{
-	int i = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(i >= 0, "no parameter %s", name);
-	if (i < 0)
-		return;
-	int k = param_choice_index(&f->pol->params[i], choice);
-	T_TRUE(k >= 0, "no choice %s for %s", choice, name);
-	f->p[i].num = k;
-}
-
-static void fx_push(struct fx *f)
-{
-	double v[MON_NMETRICS] = {0};
-	memcpy(v, f->c, sizeof v);
-	v[MON_READY] = f->fn.ready;
-	v[MON_PENDING] = f->fn.pending;
-	v[MON_INFLIGHT] = f->load.util * f->fn.ready * f->fn.concurrency;
-	v[MON_LAG] = f->load.lag;
-	v[MON_QUEUE] = f->load.queue;
-	mon_push(f->mon, f->t, v);
-}
-
-/* Scrapes the current load every SCRAPE seconds up to time t. */
-static void fx_feed(struct fx *f, double t)
-{
-	while (f->t + SCRAPE <= t + 1e-9) {
-		double dt = SCRAPE;
-		f->c[MON_BUSY_TIME] +=
-			f->load.util * f->fn.ready * f->fn.concurrency * dt;
-		f->c[MON_READY_BUSY_TIME] +=
-			f->load.util * f->fn.ready * f->fn.concurrency * dt;
-		f->c[MON_READY_TIME] += f->fn.ready * dt;
-		f->c[MON_ARRIVALS] += f->load.rps * dt;
-		f->c[MON_QUEUE_TIME] += f->load.queue * dt;
-		f->t += dt;
-		fx_push(f);
-	}
-}
-
-static void fx_init(struct fx *f)
-{
-	struct err e = {0};
-	struct policy_ctx ctx = {
-		.nfn = 1, .fn = &f->fn, .params = f->pp, .interval = 15,
-	};
-	fx_push(f);
-	f->st = f->pol->init(&ctx, &e);
-	T_TRUE(f->st != NULL, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(f->st != NULL);
-}
-
-/* Feeds the load up to now, decides, applies the decision (new replicas
- * ready at once) and returns it. */
-static struct scale_decision fx_decide(struct fx *f, double now)
-{
-	fx_feed(f, now);
-	struct scale_decision d = {.desired = -1};
-	struct scale_view v = {.now = now, .nfn = 1, .fn = &f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, &d);
-	if (d.desired >= 0)
-		f->fn.target = f->fn.ready = d.desired;
-	return d;
-}
-
-static void fx_end(struct fx *f)
-{
-	f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
 }
 
 /* One decision at t=0 on a steady cpu load. */
 static struct scale_decision cpu_once(int ready, double util, double target,
 				      const char *select)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", ready, 1);
-	fx_num(&f, "target_utilization", target);
+	test_fx_num(&f, "target_utilization", target);
 	if (select)
-		fx_enum(&f, "scale_up_select", select);
-	f.load.util = util;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
-	fx_end(&f);
+		test_fx_enum(&f, "scale_up_select", select);
+	f.util[0] = util;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
+	test_fx_end(&f);
 	return d;
 }
 
@@ -227,21 +109,21 @@ static void test_params(void)
 
 static void test_static(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "static", 3, 1);
-	fx_init(&f);
-	f.fn.target = f.fn.ready = 9;   /* someone else moved it */
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_init(&f);
+	f.fn[0].target = f.fn[0].ready = 9;   /* someone else moved it */
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 3);
 	T_STR_CONTAINS(d.reason, "target at start");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	fx_begin(&f, "static", 3, 1);
-	fx_num(&f, "replicas", 7);
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	test_fx_num(&f, "replicas", 7);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 7);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_tolerance(void)
@@ -257,7 +139,7 @@ static void test_tolerance(void)
 	T_EQ_INT(d.desired, 4);
 	d = cpu_once(4, 0.89, 0.8, NULL);
 	T_EQ_INT(d.desired, 5);
-	T_NEAR(observed(&d, "ratio"), 89.0 / 80, 1e-12);
+	T_NEAR(test_observed(&d, "ratio"), 89.0 / 80, 1e-12);
 }
 
 static void test_scale_up(void)
@@ -268,8 +150,8 @@ static void test_scale_up(void)
 	/* ratio 10: raw 20, limited to max(2 + 4 pods, 2 x 200%) = 6 */
 	d = cpu_once(2, 1.0, 0.1, NULL);
 	T_EQ_INT(d.desired, 6);
-	T_NEAR(observed(&d, "raw"), 20, 0);
-	T_NEAR(observed(&d, "limited"), 6, 0);
+	T_NEAR(test_observed(&d, "raw"), 20, 0);
+	T_NEAR(test_observed(&d, "limited"), 6, 0);
 	T_STR_CONTAINS(d.reason, "scale-up limited");
 	/* selectPolicy Min picks the smaller bound: min(6, 4) */
 	d = cpu_once(2, 1.0, 0.1, "min");
@@ -283,19 +165,19 @@ static void test_scale_up(void)
 
 static void test_scale_down_window(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 4, 1);
-	fx_num(&f, "target_utilization", 0.5);
-	fx_num(&f, "metric_window_s", 15);
-	f.load.util = 0.5;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_num(&f, "target_utilization", 0.5);
+	test_fx_num(&f, "metric_window_s", 15);
+	f.util[0] = 0.5;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
-	f.load.util = 0.1;   /* ratio 0.2 -> raw ceil(0.8) = 1 */
+	f.util[0] = 0.1;   /* ratio 0.2 -> raw ceil(0.8) = 1 */
 	for (double t = 15; t < 300; t += 15) {
-		d = fx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 4);
-		T_NEAR(observed(&d, "raw"), 1, 0);
+		T_NEAR(test_observed(&d, "raw"), 1, 0);
 		if (d.desired != 4) {
 			fprintf(stderr, "  at t=%g: %s\n", t, d.reason);
 			break;
@@ -303,115 +185,115 @@ static void test_scale_down_window(void)
 	}
 	T_STR_CONTAINS(d.reason, "stabilized");
 	/* the t=0 recommendation of 4 leaves the window (t > now - 300) */
-	d = fx_decide(&f, 300);
+	d = test_fx_decide(&f, 300);
 	T_EQ_INT(d.desired, 1);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* a new HPA records the current scale first (recordInitialRecommendation),
 	 * so its first decision cannot scale down either */
 	fx_begin(&f, "hpa", 4, 1);
-	fx_num(&f, "target_utilization", 0.5);
-	f.load.util = 0.1;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	test_fx_num(&f, "target_utilization", 0.5);
+	f.util[0] = 0.1;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
-	T_NEAR(observed(&d, "raw"), 1, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "raw"), 1, 0);
+	test_fx_end(&f);
 }
 
 static void test_scale_up_window(void)
 {
 	/* scale_up_stabilization_s 60: the recommendation of 2 made at t=0
 	 * holds the scale-up (minimum over the window) until t=60 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 2, 1);
-	fx_num(&f, "scale_up_stabilization_s", 60);
-	fx_num(&f, "target_utilization", 0.5);
-	fx_num(&f, "metric_window_s", 15);
-	f.load.util = 0.5;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_num(&f, "scale_up_stabilization_s", 60);
+	test_fx_num(&f, "target_utilization", 0.5);
+	test_fx_num(&f, "metric_window_s", 15);
+	f.util[0] = 0.5;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 2);
-	f.load.util = 1.0;    /* ratio 2 -> raw 4 */
+	f.util[0] = 1.0;    /* ratio 2 -> raw 4 */
 	for (double t = 15; t < 60; t += 15) {
-		d = fx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 2);
-		T_NEAR(observed(&d, "raw"), 4, 0);
+		T_NEAR(test_observed(&d, "raw"), 4, 0);
 	}
 	T_STR_CONTAINS(d.reason, "scale-up stabilized");
-	d = fx_decide(&f, 60);
+	d = test_fx_decide(&f, 60);
 	T_EQ_INT(d.desired, 4);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_scale_down_rate(void)
 {
 	for (int period = 15; period <= 60; period += 45) {
-		struct fx f;
+		struct test_fx f;
 		fx_begin(&f, "hpa", 4, 1);
-		fx_num(&f, "target_utilization", 0.5);
-		fx_num(&f, "scale_down_stabilization_s", 0);
-		fx_num(&f, "scale_down_pods", 1);
-		fx_num(&f, "scale_down_percent", 0);
-		fx_num(&f, "scale_down_period_s", period);
-		f.load.util = 0.05;   /* ratio 0.1 -> raw 1 */
-		fx_init(&f);
+		test_fx_num(&f, "target_utilization", 0.5);
+		test_fx_num(&f, "scale_down_stabilization_s", 0);
+		test_fx_num(&f, "scale_down_pods", 1);
+		test_fx_num(&f, "scale_down_percent", 0);
+		test_fx_num(&f, "scale_down_period_s", period);
+		f.util[0] = 0.05;   /* ratio 0.1 -> raw 1 */
+		test_fx_init(&f);
 		/* period 15: one pod per sync; period 60: the event at 0
 		 * keeps periodStart at 4 until it ages out at 60 */
 		static const int want15[] = {3, 2, 1, 1, 1};
 		static const int want60[] = {3, 3, 3, 3, 2};
 		for (int k = 0; k < 5; k++) {
-			struct scale_decision d = fx_decide(&f, 15.0 * k);
+			struct scale_decision d = test_fx_decide(&f, 15.0 * k);
 			T_EQ_INT(d.desired, period == 15 ? want15[k] : want60[k]);
 		}
-		fx_end(&f);
+		test_fx_end(&f);
 	}
 }
 
 static void test_period_start_up(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 2, 1);
-	fx_num(&f, "target_utilization", 0.1);
-	fx_num(&f, "scale_up_period_s", 60);
-	f.load.util = 1.0;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_num(&f, "target_utilization", 0.1);
+	test_fx_num(&f, "scale_up_period_s", 60);
+	f.util[0] = 1.0;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 6);   /* max(2 + 4, 4) */
 	for (double t = 15; t < 60; t += 15) {
 		/* periodStart = 6 - 4 = 2: bound still 6 */
-		d = fx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 6);
 	}
 	T_STR_CONTAINS(d.reason, "scale-up limited");
-	d = fx_decide(&f, 60);    /* the +4 aged out: max(10, 12) */
+	d = test_fx_decide(&f, 60);    /* the +4 aged out: max(10, 12) */
 	T_EQ_INT(d.desired, 12);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_percent_rounding(void)
 {
 	/* Percent only: up 50% of 3 rounds up to 5; down 50% of 5 rounds
 	 * down (truncates) to 2 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 3, 1);
-	fx_num(&f, "scale_up_pods", 0);
-	fx_num(&f, "scale_up_percent", 50);
-	fx_num(&f, "target_utilization", 0.1);
-	f.load.util = 1.0;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_num(&f, "scale_up_pods", 0);
+	test_fx_num(&f, "scale_up_percent", 50);
+	test_fx_num(&f, "target_utilization", 0.1);
+	f.util[0] = 1.0;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 5);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	fx_begin(&f, "hpa", 5, 1);
-	fx_num(&f, "scale_down_percent", 50);
-	fx_num(&f, "scale_down_stabilization_s", 0);
-	f.load.util = 0;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	test_fx_num(&f, "scale_down_percent", 50);
+	test_fx_num(&f, "scale_down_stabilization_s", 0);
+	f.util[0] = 0;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 2);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_period_start_mixed(void)
@@ -419,98 +301,98 @@ static void test_period_start_mixed(void)
 	/* A scale-down inside the up period raises periodStart:
 	 * 6 -> 4 at t=0 (2 pods per 60 s), then at t=15 the scale-up bound is
 	 * (4 - 0 + 2) + 1 = 7, not 4 + 1 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 6, 1);
-	fx_num(&f, "target_utilization", 0.1);
-	fx_num(&f, "scale_down_stabilization_s", 0);
-	fx_num(&f, "scale_down_pods", 2);
-	fx_num(&f, "scale_down_percent", 0);
-	fx_num(&f, "scale_down_period_s", 60);
-	fx_num(&f, "scale_up_pods", 1);
-	fx_num(&f, "scale_up_percent", 0);
-	fx_num(&f, "scale_up_period_s", 60);
-	f.load.util = 0;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_num(&f, "target_utilization", 0.1);
+	test_fx_num(&f, "scale_down_stabilization_s", 0);
+	test_fx_num(&f, "scale_down_pods", 2);
+	test_fx_num(&f, "scale_down_percent", 0);
+	test_fx_num(&f, "scale_down_period_s", 60);
+	test_fx_num(&f, "scale_up_pods", 1);
+	test_fx_num(&f, "scale_up_percent", 0);
+	test_fx_num(&f, "scale_up_period_s", 60);
+	f.util[0] = 0;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
-	f.load.util = 1.0;
-	d = fx_decide(&f, 15);
+	f.util[0] = 1.0;
+	d = test_fx_decide(&f, 15);
 	T_EQ_INT(d.desired, 7);
-	d = fx_decide(&f, 30);    /* start = 7 - 3 + 2 = 6: bound 7 */
+	d = test_fx_decide(&f, 30);    /* start = 7 - 3 + 2 = 6: bound 7 */
 	T_EQ_INT(d.desired, 7);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_clamps(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 2, 1);
-	f.fn.max_replicas = 5;
-	fx_num(&f, "target_utilization", 0.1);
-	f.load.util = 1.0;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	f.fn[0].max_replicas = 5;
+	test_fx_num(&f, "target_utilization", 0.1);
+	f.util[0] = 1.0;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 5);
 	T_STR_CONTAINS(d.reason, "max_replicas");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	fx_begin(&f, "hpa", 4, 1);
-	f.fn.min_replicas = 2;
-	fx_num(&f, "scale_down_stabilization_s", 0);
-	f.load.util = 0;
-	fx_init(&f);
-	d = fx_decide(&f, 0);     /* raw 0, 100% policy allows 0, min 2 */
+	f.fn[0].min_replicas = 2;
+	test_fx_num(&f, "scale_down_stabilization_s", 0);
+	f.util[0] = 0;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);     /* raw 0, 100% policy allows 0, min 2 */
 	T_EQ_INT(d.desired, 2);
 	T_STR_CONTAINS(d.reason, "min_replicas");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* outside the bounds: straight to them */
 	fx_begin(&f, "hpa", 8, 1);
-	f.fn.max_replicas = 5;
-	f.load.util = 0.8;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].max_replicas = 5;
+	f.util[0] = 0.8;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 5);
-	fx_end(&f);
+	test_fx_end(&f);
 	fx_begin(&f, "hpa", 1, 1);
-	f.fn.min_replicas = 3;
-	f.load.util = 0.8;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].min_replicas = 3;
+	f.util[0] = 0.8;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_zero(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 0, 1);
-	fx_enum(&f, "metric", "lag");
-	f.load.lag = 1000;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_enum(&f, "metric", "lag");
+	f.gauge[0][MON_LAG] = 1000;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "scaling disabled");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* minReplicas 0 (HPAScaleToZero): lag 25 / 10 from 0 -> 3 */
 	fx_begin(&f, "hpa", 0, 1);
-	f.fn.min_replicas = 0;
-	fx_enum(&f, "metric", "lag");
-	f.load.lag = 25;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].min_replicas = 0;
+	test_fx_enum(&f, "metric", "lag");
+	f.gauge[0][MON_LAG] = 25;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* unmanaged: left alone */
 	fx_begin(&f, "hpa", 2, 1);
-	f.fn.managed = 0;
-	f.load.util = 1;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].managed = 0;
+	f.util[0] = 1;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_lag(void)
@@ -522,15 +404,15 @@ static void test_lag(void)
 		{2, 95, 6, 10},    /* raw 10, up limited to 6 */
 	};
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-		struct fx f;
+		struct test_fx f;
 		fx_begin(&f, "hpa", c[i].ready, 1);
-		fx_enum(&f, "metric", "lag");
-		f.load.lag = c[i].lag;
-		fx_init(&f);
-		struct scale_decision d = fx_decide(&f, 0);
+		test_fx_enum(&f, "metric", "lag");
+		f.gauge[0][MON_LAG] = c[i].lag;
+		test_fx_init(&f);
+		struct scale_decision d = test_fx_decide(&f, 0);
 		T_EQ_INT(d.desired, c[i].want);
-		T_EQ_INT(observed(&d, "raw"), c[i].raw);
-		fx_end(&f);
+		T_EQ_INT(test_observed(&d, "raw"), c[i].raw);
+		test_fx_end(&f);
 	}
 }
 
@@ -538,104 +420,104 @@ static void test_pending(void)
 {
 	/* 2 ready + 2 pending, cpu ratio 2: with the pending at 0 the ratio
 	 * is 1, within tolerance -> keep 4 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 2, 1);
-	f.fn.target = 4;
-	f.fn.pending = 2;
-	fx_num(&f, "target_utilization", 0.4);
-	f.load.util = 0.8;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	f.fn[0].target = 4;
+	f.fn[0].pending = 2;
+	test_fx_num(&f, "target_utilization", 0.4);
+	f.util[0] = 0.8;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
 	T_STR_CONTAINS(d.reason, "pending");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* ratio 84/40 = 2.1; with the pending at 0: 42/40 = 1.05, within
 	 * tolerance, although ceil(1.05 x 4) = 5 -> keep 4 */
 	fx_begin(&f, "hpa", 2, 1);
-	f.fn.target = 4;
-	f.fn.pending = 2;
-	fx_num(&f, "target_utilization", 0.4);
-	f.load.util = 0.84;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].target = 4;
+	f.fn[0].pending = 2;
+	test_fx_num(&f, "target_utilization", 0.4);
+	f.util[0] = 0.84;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* ratio 3: 45/30 = 1.5 over 4 pods -> 6 */
 	fx_begin(&f, "hpa", 2, 1);
-	f.fn.target = 4;
-	f.fn.pending = 2;
-	fx_num(&f, "target_utilization", 0.3);
-	f.load.util = 0.9;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	f.fn[0].target = 4;
+	f.fn[0].pending = 2;
+	test_fx_num(&f, "target_utilization", 0.3);
+	f.util[0] = 0.9;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 6);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_pod_metrics(void)
 {
 	/* concurrency: 10 slots, default target 8 in flight per replica */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 2, 10);
-	fx_enum(&f, "metric", "concurrency");
-	f.load.util = 0.8;    /* 8 per replica: ratio 1 */
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	test_fx_enum(&f, "metric", "concurrency");
+	f.util[0] = 0.8;    /* 8 per replica: ratio 1 */
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 2);
-	T_NEAR(observed(&d, "value"), 8, 1e-9);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "value"), 8, 1e-9);
+	test_fx_end(&f);
 	fx_begin(&f, "hpa", 2, 10);
-	fx_enum(&f, "metric", "concurrency");
-	f.load.util = 0.95;   /* 9.5 / 8 -> ceil(2.375) */
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	test_fx_enum(&f, "metric", "concurrency");
+	f.util[0] = 0.95;   /* 9.5 / 8 -> ceil(2.375) */
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* rps: 30/s over 2 replicas, target 5 per replica -> ceil(3 x 2) */
 	fx_begin(&f, "hpa", 2, 1);
-	fx_enum(&f, "metric", "rps");
-	fx_num(&f, "target_value", 5);
-	f.load.rps = 30;
-	fx_init(&f);
-	d = fx_decide(&f, 0);
+	test_fx_enum(&f, "metric", "rps");
+	test_fx_num(&f, "target_value", 5);
+	f.rate[0][MON_ARRIVALS] = 30;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 6);
-	T_NEAR(observed(&d, "value"), 15, 1e-9);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "value"), 15, 1e-9);
+	test_fx_end(&f);
 }
 
 static void test_legacy(void)
 {
 	/* no behavior block: scale-up capped at max(2N, 4) per sync */
 	for (int n = 2; n <= 3; n++) {
-		struct fx f;
+		struct test_fx f;
 		fx_begin(&f, "hpa", n, 1);
-		fx_enum(&f, "behavior", "none");
-		fx_num(&f, "target_utilization", 0.1);
-		f.load.util = 1.0;
-		fx_init(&f);
-		struct scale_decision d = fx_decide(&f, 0);
+		test_fx_enum(&f, "behavior", "none");
+		test_fx_num(&f, "target_utilization", 0.1);
+		f.util[0] = 1.0;
+		test_fx_init(&f);
+		struct scale_decision d = test_fx_decide(&f, 0);
 		T_EQ_INT(d.desired, n == 2 ? 4 : 6);
-		d = fx_decide(&f, 15);   /* no period memory: doubles again */
+		d = test_fx_decide(&f, 15);   /* no period memory: doubles again */
 		T_EQ_INT(d.desired, n == 2 ? 8 : 12);
-		fx_end(&f);
+		test_fx_end(&f);
 	}
 }
 
 static void test_no_metrics(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, "hpa", 0, 1);
-	f.fn.target = 2;
-	f.fn.pending = 2;
-	f.load.util = 0;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 0);
+	f.fn[0].target = 2;
+	f.fn[0].pending = 2;
+	f.util[0] = 0;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "no ready replica");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 int test_hpa_register(void)

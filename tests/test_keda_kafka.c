@@ -20,108 +20,29 @@
 #include "model.h"
 #include "testutil.h"
 
-#define SCRAPE 5.0
-
-struct kfx {
-	const struct policy *pol;
-	union param_val p[32];
-	const union param_val *pp[1];
-	struct fn_view fn;
-	struct mon *mon;
-	void *st;
-	double t;      /* time of the latest scrape */
-	double lag;    /* the gauge scraped from now on */
-};
-
-static void kfx_begin(struct kfx *f, int replicas, int partitions)
+/* The shared fixture for one entry function "src" fed by `partitions`,
+ * at `replicas`, scraped every 5 s from t = -60; tests set the lag gauge. */
+static void kfx_begin(struct test_fx *f, int replicas, int partitions)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find("keda-kafka");
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 32);
-	for (size_t i = 0; i < f->pol->nparams; i++)
-		f->p[i].num = f->pol->params[i].def;
-	f->pp[0] = f->p;
-	f->fn = (struct fn_view){
-		.name = "src", .managed = 1, .min_replicas = 0,
-		.max_replicas = 1000, .target = replicas, .ready = replicas,
-		.concurrency = 1, .memory_mb = 128, .partitions = partitions,
-	};
-	f->mon = mon_new(1, SCRAPE, 1200);
-	CU_ASSERT_FATAL(f->mon != NULL);
+	test_fx_begin(f, "keda-kafka", 1, 5);
+	f->fn[0].name = "src";
+	f->fn[0].target = f->fn[0].ready = replicas;
+	f->fn[0].partitions = partitions;
 	f->t = -60;
-}
-
-static void kfx_num(struct kfx *f, const char *name, double v)
-{
-	int i = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(i >= 0, "no parameter %s", name);
-	if (i >= 0)
-		f->p[i].num = v;
-}
-
-static void kfx_push(struct kfx *f)
-{
-	double v[MON_NMETRICS] = {0};
-	v[MON_READY] = f->fn.ready;
-	v[MON_LAG] = f->lag;
-	mon_push(f->mon, f->t, v);
-}
-
-static void kfx_init(struct kfx *f)
-{
-	struct err e = {0};
-	struct policy_ctx ctx = {
-		.nfn = 1, .fn = &f->fn, .params = f->pp, .interval = 15,
-	};
-	kfx_push(f);
-	f->st = f->pol->init(&ctx, &e);
-	T_TRUE(f->st != NULL, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(f->st != NULL);
-}
-
-/* Scrapes up to now, decides, applies the decision and returns it. */
-static struct scale_decision kfx_decide(struct kfx *f, double now)
-{
-	while (f->t + SCRAPE <= now + 1e-9) {
-		f->t += SCRAPE;
-		kfx_push(f);
-	}
-	struct scale_decision d = {.desired = -1};
-	struct scale_view v = {.now = now, .nfn = 1, .fn = &f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, &d);
-	if (d.desired >= 0)
-		f->fn.target = f->fn.ready = d.desired;
-	return d;
-}
-
-static void kfx_end(struct kfx *f)
-{
-	f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
 }
 
 /* One decision at t = 0 (a poll, and the HPA's first sync). */
 static struct scale_decision once(int replicas, int partitions, double lag,
 				  const char *flag, double flag_value)
 {
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, replicas, partitions);
 	if (flag)
-		kfx_num(&f, flag, flag_value);
-	f.lag = lag;
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
-	kfx_end(&f);
+		test_fx_num(&f, flag, flag_value);
+	f.gauge[0][MON_LAG] = lag;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
+	test_fx_end(&f);
 	return d;
 }
 
@@ -156,19 +77,15 @@ static void test_params(void)
 		{"idle_replica_count", 1}, {"min_replica_count", 101},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct kfx f;
+		struct test_fx f;
 		kfx_begin(&f, 1, 4);
-		kfx_num(&f, bad[i].name, bad[i].v);
+		test_fx_num(&f, bad[i].name, bad[i].v);
 		struct err e = {0};
-		struct policy_ctx ctx = {
-			.nfn = 1, .fn = &f.fn, .params = f.pp, .interval = 15,
-		};
-		void *st = f.pol->init(&ctx, &e);
-		T_TRUE(st == NULL, "%s = %g accepted", bad[i].name, bad[i].v);
+		T_TRUE(test_fx_try_init(&f, &e) < 0, "%s = %g accepted",
+		       bad[i].name, bad[i].v);
 		T_EQ_INT(e.code, ERR_INPUT);
 		T_STR_CONTAINS(e.msg, "src");
-		f.pol->fini(st);
-		mon_free(f.mon);
+		test_fx_end(&f);
 	}
 }
 
@@ -178,26 +95,26 @@ static void test_lag_95(void)
 	 * raw ceil(95 / 10) = 10; up limit from 5: max(5 + 4, 2 x 5) = 10 */
 	struct scale_decision d = once(5, 16, 95, NULL, 0);
 	T_EQ_INT(d.desired, 10);
-	T_NEAR(observed(&d, "raw"), 10, 0);
-	T_NEAR(observed(&d, "ratio"), 1.9, 1e-12);
-	T_NEAR(observed(&d, "active"), 1, 0);
+	T_NEAR(test_observed(&d, "raw"), 10, 0);
+	T_NEAR(test_observed(&d, "ratio"), 1.9, 1e-12);
+	T_NEAR(test_observed(&d, "active"), 1, 0);
 	T_STR_CONTAINS(d.reason, "ceil(95 / 10) = 10");
 
 	/* from 2: raw 10, limit max(2 + 4, 2 x 2) = 6; 15 s later the event
 	 * of t = 0 is not after now - 15, so periodStart is 6 and the limit
 	 * max(10, 12) lets the raw 10 (95 / 60 = 1.58) through */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 2, 16);
-	f.lag = 95;
-	kfx_init(&f);
-	d = kfx_decide(&f, 0);
+	f.gauge[0][MON_LAG] = 95;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 6);
-	T_NEAR(observed(&d, "raw"), 10, 0);
+	T_NEAR(test_observed(&d, "raw"), 10, 0);
 	T_STR_CONTAINS(d.reason, "scale-up rate limit");
-	d = kfx_decide(&f, 15);
+	d = test_fx_decide(&f, 15);
 	T_EQ_INT(d.desired, 10);
-	T_TRUE(isnan(observed(&d, "active")), "t=15 polled: %s", d.reason);
-	kfx_end(&f);
+	T_TRUE(isnan(test_observed(&d, "active")), "t=15 polled: %s", d.reason);
+	test_fx_end(&f);
 }
 
 static void test_period_start(void)
@@ -205,30 +122,30 @@ static void test_period_start(void)
 	/* scale_up_period_s 60: from 2 (lag 1000, 128 partitions) the limit
 	 * is max(2 + 4, 2 x 2) = 6; 15 s later the +4 of t = 0 is inside the
 	 * period, periodStart = 6 - 4 = 2, so the limit is still 6 */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 2, 128);
-	kfx_num(&f, "scale_up_period_s", 60);
-	f.lag = 1000;
-	kfx_init(&f);
-	T_EQ_INT(kfx_decide(&f, 0).desired, 6);
-	T_EQ_INT(kfx_decide(&f, 15).desired, 6);
-	kfx_end(&f);
+	test_fx_num(&f, "scale_up_period_s", 60);
+	f.gauge[0][MON_LAG] = 1000;
+	test_fx_init(&f);
+	T_EQ_INT(test_fx_decide(&f, 0).desired, 6);
+	T_EQ_INT(test_fx_decide(&f, 15).desired, 6);
+	test_fx_end(&f);
 
 	/* scale-down 50% per 60 s, no stabilization: from 8 with lag 10
 	 * (ratio 10 / 80, raw 1) the bound is trunc(8 x 0.5) = 4; at t = 15
 	 * periodStart = 4 + 4 = 8 again, so the bound stays 4 */
 	kfx_begin(&f, 8, 32);
-	kfx_num(&f, "scale_down_stabilization_s", 0);
-	kfx_num(&f, "scale_down_percent", 50);
-	kfx_num(&f, "scale_down_period_s", 60);
-	f.lag = 10;
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
+	test_fx_num(&f, "scale_down_stabilization_s", 0);
+	test_fx_num(&f, "scale_down_percent", 50);
+	test_fx_num(&f, "scale_down_period_s", 60);
+	f.gauge[0][MON_LAG] = 10;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 4);
-	T_NEAR(observed(&d, "raw"), 1, 0);
+	T_NEAR(test_observed(&d, "raw"), 1, 0);
 	T_STR_CONTAINS(d.reason, "scale-down rate limit");
-	T_EQ_INT(kfx_decide(&f, 15).desired, 4);
-	kfx_end(&f);
+	T_EQ_INT(test_fx_decide(&f, 15).desired, 4);
+	test_fx_end(&f);
 }
 
 static void test_partition_cap(void)
@@ -237,25 +154,25 @@ static void test_partition_cap(void)
 	 * from 4: ratio 80 / 40 = 2, raw 8, limit max(8, 8) -> 8 */
 	struct scale_decision d = once(4, 8, 1000, NULL, 0);
 	T_EQ_INT(d.desired, 8);
-	T_NEAR(observed(&d, "metric"), 80, 0);
+	T_NEAR(test_observed(&d, "metric"), 80, 0);
 	T_STR_CONTAINS(d.reason, "capped at 8 partitions");
 
 	/* the cap compares lag / threshold in integer division: 85 / 10 = 8
 	 * is not above 8, the metric stays 85, and from 5 (ratio 1.7) the
 	 * HPA asks ceil(8.5) = 9 > 8 partitions (limit max(9, 10)) */
 	d = once(5, 8, 85, NULL, 0);
-	T_NEAR(observed(&d, "metric"), 85, 0);
+	T_NEAR(test_observed(&d, "metric"), 85, 0);
 	T_EQ_INT(d.desired, 9);
 
 	/* allowIdleConsumers: no cap. From 60, lag 1000: ratio 1000/600,
 	 * raw 100; limit max(64, 120) = 120, max_replica_count 100 -> 100 */
 	d = once(60, 8, 1000, "allow_idle_consumers", 1);
-	T_NEAR(observed(&d, "metric"), 1000, 0);
-	T_NEAR(observed(&d, "raw"), 100, 0);
+	T_NEAR(test_observed(&d, "metric"), 1000, 0);
+	T_NEAR(test_observed(&d, "raw"), 100, 0);
 	T_EQ_INT(d.desired, 100);
 	/* lag 2000: raw 200, capped by max_replica_count 100 */
 	d = once(60, 8, 2000, "allow_idle_consumers", 1);
-	T_NEAR(observed(&d, "raw"), 200, 0);
+	T_NEAR(test_observed(&d, "raw"), 200, 0);
 	T_EQ_INT(d.desired, 100);
 	T_STR_CONTAINS(d.reason, "max_replica_count");
 }
@@ -267,32 +184,32 @@ static void test_even_distribution(void)
 	 * max(7, 6) = 7 -> 6 */
 	const char *even = "ensure_even_distribution_of_partitions";
 	struct scale_decision d = once(3, 12, 45, even, 1);
-	T_NEAR(observed(&d, "metric"), 60, 0);
+	T_NEAR(test_observed(&d, "metric"), 60, 0);
 	T_EQ_INT(d.desired, 6);
 	T_STR_CONTAINS(d.reason, "even split");
 	/* without it: ratio 45 / 30 = 1.5, raw ceil(4.5) = 5 */
 	d = once(3, 12, 45, NULL, 0);
-	T_NEAR(observed(&d, "metric"), 45, 0);
+	T_NEAR(test_observed(&d, "metric"), 45, 0);
 	T_EQ_INT(d.desired, 5);
 	/* lag 130 > 12 x 10: no factor fits, all 12 partitions -> metric 120,
 	 * 120 / 10 = 12 is not above 12; from 8: ratio 1.5 -> raw 12 */
 	d = once(8, 12, 130, even, 1);
-	T_NEAR(observed(&d, "metric"), 120, 0);
+	T_NEAR(test_observed(&d, "metric"), 120, 0);
 	T_EQ_INT(d.desired, 12);
 
 	/* evenDist keeps the cap even with allowIdleConsumers (the condition
 	 * is !allowIdle || limitToPartitionsWithLag || evenDist): lag 1000 ->
 	 * 12 x 10 = 120; at 12 replicas ratio 1 -> within tolerance */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 12, 12);
-	kfx_num(&f, even, 1);
-	kfx_num(&f, "allow_idle_consumers", 1);
-	f.lag = 1000;
-	kfx_init(&f);
-	d = kfx_decide(&f, 0);
-	T_NEAR(observed(&d, "metric"), 120, 0);
+	test_fx_num(&f, even, 1);
+	test_fx_num(&f, "allow_idle_consumers", 1);
+	f.gauge[0][MON_LAG] = 1000;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
+	T_NEAR(test_observed(&d, "metric"), 120, 0);
 	T_EQ_INT(d.desired, 12);
-	kfx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_tolerance(void)
@@ -311,7 +228,7 @@ static void test_tolerance(void)
 	/* lag 89 -> 0.89: raw 9, but the initial recommendation (10) holds
 	 * the scale-down for 300 s */
 	d = once(10, 32, 89, NULL, 0);
-	T_NEAR(observed(&d, "raw"), 9, 0);
+	T_NEAR(test_observed(&d, "raw"), 9, 0);
 	T_EQ_INT(d.desired, 10);
 	/* tolerance 0.2: lag 111 is within */
 	d = once(10, 32, 111, "tolerance", 0.2);
@@ -322,47 +239,47 @@ static void test_activation(void)
 {
 	/* activationLagThreshold 50 at 0 replicas: lag 50 is not active
 	 * (strictly greater), the HPA is disabled at 0 */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 0, 8);
-	kfx_num(&f, "activation_lag_threshold", 50);
-	f.lag = 50;
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
+	test_fx_num(&f, "activation_lag_threshold", 50);
+	f.gauge[0][MON_LAG] = 50;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
-	T_NEAR(observed(&d, "active"), 0, 0);
+	T_NEAR(test_observed(&d, "active"), 0, 0);
 	T_STR_CONTAINS(d.reason, "inactive");
-	f.lag = 60;
-	d = kfx_decide(&f, 15);   /* no poll: stays 0 */
+	f.gauge[0][MON_LAG] = 60;
+	d = test_fx_decide(&f, 15);   /* no poll: stays 0 */
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "scaling disabled");
-	d = kfx_decide(&f, 30);   /* poll: 60 > 50 -> max(0, 1) */
+	d = test_fx_decide(&f, 30);   /* poll: 60 > 50 -> max(0, 1) */
 	T_EQ_INT(d.desired, 1);
-	T_NEAR(observed(&d, "active"), 1, 0);
-	kfx_end(&f);
+	T_NEAR(test_observed(&d, "active"), 1, 0);
+	test_fx_end(&f);
 }
 
 static void test_scale_from_zero(void)
 {
 	/* polls at 0, 30, 60; lag appears at the t = 5 scrape */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 0, 16);
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
-	f.lag = 95;
-	d = kfx_decide(&f, 15);   /* HPA only, and it is disabled at 0 */
+	f.gauge[0][MON_LAG] = 95;
+	d = test_fx_decide(&f, 15);   /* HPA only, and it is disabled at 0 */
 	T_EQ_INT(d.desired, -1);
-	T_TRUE(isnan(observed(&d, "active")), "t=15 polled: %s", d.reason);
-	d = kfx_decide(&f, 30);   /* KEDA: active at 0 -> 1; the HPA skips */
+	T_TRUE(isnan(test_observed(&d, "active")), "t=15 polled: %s", d.reason);
+	d = test_fx_decide(&f, 30);   /* KEDA: active at 0 -> 1; the HPA skips */
 	T_EQ_INT(d.desired, 1);
 	T_STR_CONTAINS(d.reason, "scale from zero");
-	T_TRUE(isnan(observed(&d, "raw")), "the HPA ran at t=30: %s", d.reason);
-	d = kfx_decide(&f, 45);   /* ratio 9.5, raw 10, limit max(5, 2) */
+	T_TRUE(isnan(test_observed(&d, "raw")), "the HPA ran at t=30: %s", d.reason);
+	d = test_fx_decide(&f, 45);   /* ratio 9.5, raw 10, limit max(5, 2) */
 	T_EQ_INT(d.desired, 5);
-	d = kfx_decide(&f, 60);   /* poll active; HPA raw 10, limit 10 */
+	d = test_fx_decide(&f, 60);   /* poll active; HPA raw 10, limit 10 */
 	T_EQ_INT(d.desired, 10);
-	T_NEAR(observed(&d, "since_active"), 0, 0);
-	kfx_end(&f);
+	T_NEAR(test_observed(&d, "since_active"), 0, 0);
+	test_fx_end(&f);
 
 	/* minReplicaCount 2: activation goes straight to 2 */
 	struct scale_decision d2 = once(0, 16, 1, "min_replica_count", 2);
@@ -375,37 +292,37 @@ static void test_cooldown(void)
 	 * t = 35 scrape. Last active poll: 30, so the scale to zero comes at
 	 * the first poll with now >= 30 + 300, i.e. t = 330; until then the
 	 * HPA holds 1 (its minReplicas, and raw 0 is stabilized at 1) */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 1, 8);
-	f.lag = 5;
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
+	f.gauge[0][MON_LAG] = 5;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 1);   /* ceil(5 / 10) = 1 */
-	d = kfx_decide(&f, 15);
-	d = kfx_decide(&f, 30);
-	T_NEAR(observed(&d, "active"), 1, 0);
-	f.lag = 0;
+	d = test_fx_decide(&f, 15);
+	d = test_fx_decide(&f, 30);
+	T_NEAR(test_observed(&d, "active"), 1, 0);
+	f.gauge[0][MON_LAG] = 0;
 	for (double t = 45; t < 300; t += 15) {
-		d = kfx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 1);
 		if (d.desired != 1) {
 			fprintf(stderr, "  at t=%g: %s\n", t, d.reason);
 			break;
 		}
 	}
-	d = kfx_decide(&f, 300);  /* 270 s since the last active poll */
+	d = test_fx_decide(&f, 300);  /* 270 s since the last active poll */
 	T_EQ_INT(d.desired, 1);
 	T_STR_CONTAINS(d.reason, "cooling down 270s of 300s");
-	T_NEAR(observed(&d, "since_active"), 270, 0);
-	T_EQ_INT(kfx_decide(&f, 315).desired, 1);
-	d = kfx_decide(&f, 330);
+	T_NEAR(test_observed(&d, "since_active"), 270, 0);
+	T_EQ_INT(test_fx_decide(&f, 315).desired, 1);
+	d = test_fx_decide(&f, 330);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "cooldown 300s");
-	d = kfx_decide(&f, 345);  /* HPA disabled at 0 */
+	d = test_fx_decide(&f, 345);  /* HPA disabled at 0 */
 	T_EQ_INT(d.desired, -1);
-	d = kfx_decide(&f, 360);  /* inactive at 0: nothing */
+	d = test_fx_decide(&f, 360);  /* inactive at 0: nothing */
 	T_EQ_INT(d.desired, -1);
-	kfx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_initial_cooldown(void)
@@ -417,16 +334,16 @@ static void test_initial_cooldown(void)
 	T_STR_CONTAINS(d.reason, "initial cooldown");
 
 	/* initialCooldownPeriod 60: polls at 0 and 30 wait, 60 scales in */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 1, 8);
-	kfx_num(&f, "initial_cooldown_period_s", 60);
-	kfx_init(&f);
-	T_EQ_INT(kfx_decide(&f, 0).desired, 1);
-	T_EQ_INT(kfx_decide(&f, 15).desired, 1);
-	T_EQ_INT(kfx_decide(&f, 30).desired, 1);
-	T_EQ_INT(kfx_decide(&f, 45).desired, 1);
-	T_EQ_INT(kfx_decide(&f, 60).desired, 0);
-	kfx_end(&f);
+	test_fx_num(&f, "initial_cooldown_period_s", 60);
+	test_fx_init(&f);
+	T_EQ_INT(test_fx_decide(&f, 0).desired, 1);
+	T_EQ_INT(test_fx_decide(&f, 15).desired, 1);
+	T_EQ_INT(test_fx_decide(&f, 30).desired, 1);
+	T_EQ_INT(test_fx_decide(&f, 45).desired, 1);
+	T_EQ_INT(test_fx_decide(&f, 60).desired, 0);
+	test_fx_end(&f);
 }
 
 static void test_idle_and_min(void)
@@ -434,22 +351,22 @@ static void test_idle_and_min(void)
 	/* minReplicaCount 3, idleReplicaCount 0: activation -> 3; the HPA
 	 * (minReplicas 3) holds 3 while lag is 0; the poll at 300 (cooldown
 	 * from the active poll at 0) goes to the idle count */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 0, 8);
-	kfx_num(&f, "min_replica_count", 3);
-	kfx_num(&f, "idle_replica_count", 0);
-	f.lag = 20;
-	kfx_init(&f);
-	struct scale_decision d = kfx_decide(&f, 0);
+	test_fx_num(&f, "min_replica_count", 3);
+	test_fx_num(&f, "idle_replica_count", 0);
+	f.gauge[0][MON_LAG] = 20;
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, 3);
-	f.lag = 0;
+	f.gauge[0][MON_LAG] = 0;
 	for (double t = 15; t < 300; t += 15) {
-		d = kfx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 3);
 	}
-	d = kfx_decide(&f, 300);
+	d = test_fx_decide(&f, 300);
 	T_EQ_INT(d.desired, 0);
-	kfx_end(&f);
+	test_fx_end(&f);
 
 	/* minReplicaCount 3 without idle: inactive at 0 -> raised to 3 */
 	d = once(0, 8, 0, "min_replica_count", 3);
@@ -464,15 +381,15 @@ static void test_not_entry(void)
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "no Kafka trigger");
 	/* an unmanaged function is not touched */
-	struct kfx f;
+	struct test_fx f;
 	kfx_begin(&f, 0, 8);
-	f.fn.managed = 0;
-	f.lag = 1000;
-	kfx_init(&f);
-	d = kfx_decide(&f, 0);
+	f.fn[0].managed = 0;
+	f.gauge[0][MON_LAG] = 1000;
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 0);
 	T_EQ_INT(d.desired, -1);
 	T_EQ_INT(strlen(d.reason), 0);
-	kfx_end(&f);
+	test_fx_end(&f);
 }
 
 /* In the engine: 100 msg/s into 4 partitions, 0.1 s per message. The lag

@@ -24,134 +24,49 @@
 
 enum { PA_ACTIVATING, PA_ACTIVE, PA_INACTIVE };
 
-struct fx {
-	const struct policy *pol;
-	union param_val p[32];
-	const union param_val *pp[1];
-	struct fn_view fn;
-	int ready0;          /* ready replicas when the policy is created */
-	struct mon *mon;
-	void *st;
-	double t;            /* time of the latest scrape */
-	double c[MON_NMETRICS];
-	double busy, queue, rps;   /* current load */
-	int hold_ready;      /* decisions change the target only */
-	double scrape;       /* monitor interval, 1 s unless a test says */
-};
-
-static void fx_begin_scrape(struct fx *f, int ready0, int ready, int slots,
-			    double scrape)
+/* The shared fixture for one function in [0, 1000] at `ready` replicas of
+ * `slots` slots, scraped every `scrape` s from t = 0 (900 s kept); the
+ * policy is created seeing ready0 ready replicas. */
+static void fx_begin_scrape(struct test_fx *f, int ready0, int ready,
+			    int slots, double scrape)
 {
-	memset(f, 0, sizeof *f);
-	f->pol = policy_find("kpa");
-	CU_ASSERT_FATAL(f->pol != NULL);
-	CU_ASSERT_FATAL(f->pol->nparams <= 32);
-	for (size_t i = 0; i < f->pol->nparams; i++)
-		f->p[i].num = f->pol->params[i].def;
-	f->pp[0] = f->p;
-	f->ready0 = ready0;
-	f->fn = (struct fn_view){
-		.name = "f", .managed = 1, .min_replicas = 0,
-		.max_replicas = 1000, .target = ready, .ready = ready,
-		.concurrency = slots, .memory_mb = 128,
-	};
-	f->scrape = scrape;
-	f->mon = mon_new(1, scrape, 900);
-	CU_ASSERT_FATAL(f->mon != NULL);
+	test_fx_begin(f, "kpa", 1, scrape);
+	f->retention = 900;
+	f->fn[0].target = f->fn[0].ready = ready;
+	f->fn[0].concurrency = slots;
+	f->init_ready[0] = ready0;
+	f->init_ready_set = 1;
 }
 
-static void fx_begin(struct fx *f, int ready0, int ready, int slots)
+static void fx_begin(struct test_fx *f, int ready0, int ready, int slots)
 {
 	fx_begin_scrape(f, ready0, ready, slots, 1);
 }
 
-static void fx_num(struct fx *f, const char *name, double v)
+/* In-flight requests (busy slots) from now on: the gauge and its time
+ * integral. */
+static void set_busy(struct test_fx *f, double busy)
 {
-	int i = param_find(f->pol->params, f->pol->nparams, name);
-	T_TRUE(i >= 0, "no parameter %s", name);
-	if (i >= 0)
-		f->p[i].num = v;
+	f->gauge[0][MON_INFLIGHT] = busy;
+	f->rate[0][MON_BUSY_TIME] = busy;
 }
 
-static void fx_push(struct fx *f)
+static void set_queue(struct test_fx *f, double queue)
 {
-	double v[MON_NMETRICS] = {0};
-	memcpy(v, f->c, sizeof v);
-	v[MON_READY] = f->fn.ready;
-	v[MON_PENDING] = f->fn.pending;
-	v[MON_INFLIGHT] = f->busy;
-	v[MON_QUEUE] = f->queue;
-	mon_push(f->mon, f->t, v);
-}
-
-/* Scrapes the current load every interval up to time t. */
-static void fx_feed(struct fx *f, double t)
-{
-	double g = f->scrape;
-	while (f->t + g <= t + 1e-9) {
-		f->c[MON_BUSY_TIME] += f->busy * g;
-		f->c[MON_QUEUE_TIME] += f->queue * g;
-		f->c[MON_READY_TIME] += f->fn.ready * g;
-		f->c[MON_ARRIVALS] += f->rps * g;
-		f->t += g;
-		fx_push(f);
-	}
-}
-
-/* Creates the policy at t = 0 with the first scrape. */
-static void fx_init(struct fx *f)
-{
-	struct err e = {0};
-	struct fn_view v0 = f->fn;
-	v0.ready = f->ready0;
-	struct policy_ctx ctx = {
-		.nfn = 1, .fn = &v0, .params = f->pp, .interval = 2,
-	};
-	fx_push(f);
-	f->st = f->pol->init(&ctx, &e);
-	T_TRUE(f->st != NULL, "init failed: %s", e.msg);
-	CU_ASSERT_FATAL(f->st != NULL);
-}
-
-static struct scale_decision fx_decide(struct fx *f, double now)
-{
-	fx_feed(f, now);
-	struct scale_decision d = {.desired = -1};
-	struct scale_view v = {.now = now, .nfn = 1, .fn = &f->fn,
-			       .mon = f->mon};
-	f->pol->decide(f->st, &v, &d);
-	if (d.desired >= 0) {
-		f->fn.target = d.desired;
-		if (!f->hold_ready)
-			f->fn.ready = d.desired;
-	}
-	return d;
-}
-
-static void fx_end(struct fx *f)
-{
-	f->pol->fini(f->st);
-	mon_free(f->mon);
-}
-
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
+	f->gauge[0][MON_QUEUE] = queue;
+	f->rate[0][MON_QUEUE_TIME] = queue;
 }
 
 /* Ticks from `from` to `to` (inclusive, every 2 s), each decision's target
  * checked against want; stops at the first mismatch. */
-static struct scale_decision ticks_expect(struct fx *f, double from, double to,
+static struct scale_decision ticks_expect(struct test_fx *f, double from, double to,
 					  int want)
 {
 	struct scale_decision d = {.desired = -1};
 	for (double t = from; t <= to + 1e-9; t += 2) {
-		d = fx_decide(f, t);
-		T_EQ_INT(f->fn.target, want);
-		if (f->fn.target != want) {
+		d = test_fx_decide(f, t);
+		T_EQ_INT(f->fn[0].target, want);
+		if (f->fn[0].target != want) {
 			fprintf(stderr, "  at t=%g: %s\n", t, d.reason);
 			break;
 		}
@@ -191,36 +106,35 @@ static void test_params(void)
 		T_EQ_INT(param_choice_index(&k->params[m], "rps"), 1);
 
 	/* bad rates and burst capacities are refused */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 1, 1);
-	fx_num(&f, "max_scale_down_rate", 1);
+	test_fx_num(&f, "max_scale_down_rate", 1);
 	struct err e = {0};
-	struct policy_ctx ctx = {.nfn = 1, .fn = &f.fn, .params = f.pp,
-				 .interval = 2};
-	T_TRUE(f.pol->init(&ctx, &e) == NULL, "rate 1 accepted");
+	T_TRUE(test_fx_try_init(&f, &e) < 0, "rate 1 accepted");
 	T_STR_CONTAINS(e.msg, "max_scale_down_rate");
-	fx_num(&f, "max_scale_down_rate", 2);
-	fx_num(&f, "target_burst_capacity", -0.5);
+	test_fx_end(&f);
+	fx_begin(&f, 0, 1, 1);
+	test_fx_num(&f, "target_burst_capacity", -0.5);
 	err_clear(&e);
-	T_TRUE(f.pol->init(&ctx, &e) == NULL, "TBC -0.5 accepted");
+	T_TRUE(test_fx_try_init(&f, &e) < 0, "TBC -0.5 accepted");
 	T_STR_CONTAINS(e.msg, "target_burst_capacity");
-	mon_free(f.mon);
+	test_fx_end(&f);
 }
 
 /* The target of ResolveMetricTarget, read back from the first decision. */
 static double target_of(int slots, int mode_rps, double cc, double annot,
 			double tu)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 1, slots);
-	fx_num(&f, "mode", mode_rps);
-	fx_num(&f, "container_concurrency", cc);
-	fx_num(&f, "target", annot);
-	fx_num(&f, "target_utilization", tu);
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 2);
-	fx_end(&f);
-	return observed(&d, "target");
+	test_fx_num(&f, "mode", mode_rps);
+	test_fx_num(&f, "container_concurrency", cc);
+	test_fx_num(&f, "target", annot);
+	test_fx_num(&f, "target_utilization", tu);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 2);
+	test_fx_end(&f);
+	return test_observed(&d, "target");
 }
 
 static void test_target(void)
@@ -244,74 +158,74 @@ static void test_steady(void)
 	 * (averaged since the first write at t = 0) -> dspc = dppc = 4, 4/4 < 2:
 	 * 4 at every tick; the creation panic ends at the first tick with
 	 * 0 + 60 < now, t = 62. */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 4, 4, 10);
-	f.busy = 28;
-	fx_init(&f);
+	set_busy(&f, 28);
+	test_fx_init(&f);
 	struct scale_decision d = ticks_expect(&f, 2, 60, 4);
-	T_NEAR(observed(&d, "panicking"), 1, 0);
-	T_NEAR(observed(&d, "stable"), 28, 1e-9);
-	T_NEAR(observed(&d, "dppc"), 4, 0);
-	d = fx_decide(&f, 62);
+	T_NEAR(test_observed(&d, "panicking"), 1, 0);
+	T_NEAR(test_observed(&d, "stable"), 28, 1e-9);
+	T_NEAR(test_observed(&d, "dppc"), 4, 0);
+	d = test_fx_decide(&f, 62);
 	T_EQ_INT(d.desired, 4);
-	T_NEAR(observed(&d, "panicking"), 0, 0);
+	T_NEAR(test_observed(&d, "panicking"), 0, 0);
 	T_STR_CONTAINS(d.reason, "panic over");
 	d = ticks_expect(&f, 64, 120, 4);
-	T_NEAR(observed(&d, "pa"), PA_ACTIVE, 0);
+	T_NEAR(test_observed(&d, "pa"), PA_ACTIVE, 0);
 	/* a call off the tick lattice (another function's wake round) leaves
 	 * the decider alone */
-	d = fx_decide(&f, 121.3);
+	d = test_fx_decide(&f, 121.3);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "between decider ticks");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_panic(void)
 {
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 4, 10);
-	f.busy = 28;
-	fx_init(&f);
+	set_busy(&f, 28);
+	test_fx_init(&f);
 	ticks_expect(&f, 2, 60, 4);
 	/* burst: 112 in-flight during (60, 62]. At t = 62:
 	 * stable = (58 x 28 + 2 x 112)/60 = 30.8 -> dspc 5;
 	 * panic = (4 x 28 + 2 x 112)/6 = 56 -> dppc 8, 8/4 = 2 >= 2: panic,
 	 * want max(5, 8) = 8 at once */
-	f.busy = 112;
-	struct scale_decision d = fx_decide(&f, 62);
+	set_busy(&f, 112);
+	struct scale_decision d = test_fx_decide(&f, 62);
 	T_EQ_INT(d.desired, 8);
-	T_NEAR(observed(&d, "dppc"), 8, 0);
-	T_NEAR(observed(&d, "dspc"), 5, 0);
-	T_NEAR(observed(&d, "panicking"), 1, 0);
+	T_NEAR(test_observed(&d, "dppc"), 8, 0);
+	T_NEAR(test_observed(&d, "dspc"), 5, 0);
+	T_NEAR(test_observed(&d, "panicking"), 1, 0);
 	T_STR_CONTAINS(d.reason, "panic (dppc/ready 2");
 	/* idle after 62. At 64: stable = (56 x 28 + 224)/60 = 29.87 -> 5;
 	 * panic = (2 x 28 + 224)/6 = 46.7 -> 7 < maxPanicPods 8: keep 8 */
-	f.busy = 0;
-	d = fx_decide(&f, 64);
+	set_busy(&f, 0);
+	d = test_fx_decide(&f, 64);
 	T_EQ_INT(d.desired, 8);
-	T_NEAR(observed(&d, "dppc"), 7, 0);
+	T_NEAR(test_observed(&d, "dppc"), 7, 0);
 	T_STR_CONTAINS(d.reason, "panicking: 8 kept, not 7");
 	/* the last panic-level tick was 62: panicking while 62 + 60 >= now */
 	d = ticks_expect(&f, 66, 122, 8);
-	T_NEAR(observed(&d, "panicking"), 1, 0);
-	T_NEAR(observed(&d, "dspc"), 0, 0);
+	T_NEAR(test_observed(&d, "panicking"), 1, 0);
+	T_NEAR(test_observed(&d, "dspc"), 0, 0);
 	/* 124: panic over, dspc 0 clamped to maxDown = floor(8/2) = 4; then
 	 * floor(4/2) = 2, floor(2/2) = 1 */
-	d = fx_decide(&f, 124);
+	d = test_fx_decide(&f, 124);
 	T_EQ_INT(d.desired, 4);
-	T_NEAR(observed(&d, "panicking"), 0, 0);
-	d = fx_decide(&f, 126);
+	T_NEAR(test_observed(&d, "panicking"), 0, 0);
+	d = test_fx_decide(&f, 126);
 	T_EQ_INT(d.desired, 2);
-	d = fx_decide(&f, 128);
+	d = test_fx_decide(&f, 128);
 	T_EQ_INT(d.desired, 1);
 	/* 130: maxDown floor(1/2) = 0 -> decider 0; active since t = 2 (>= 60
 	 * s): marked inactive; the activator has been in the path since t = 2
 	 * (EBC = floor(ready x 10 - 211 - panic) < 0), >= 30 s: 0 at once */
-	d = fx_decide(&f, 130);
+	d = test_fx_decide(&f, 130);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "mark inactive");
 	T_STR_CONTAINS(d.reason, "activator in path 128s -> 0");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_panic_extended(void)
@@ -320,23 +234,23 @@ static void test_panic_extended(void)
 	 * panic = (2 x 28 + 2 x 112 + 2 x 336)/6 = 158.67 -> dppc 23, 23/8 >=
 	 * 2: the panic is extended to 64 and grows to 23. Idle after: still
 	 * panicking at 124 (64 + 60 >= 124), over at 126 -> floor(23/2) = 11 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 4, 10);
-	f.busy = 28;
-	fx_init(&f);
+	set_busy(&f, 28);
+	test_fx_init(&f);
 	ticks_expect(&f, 2, 60, 4);
-	f.busy = 112;
+	set_busy(&f, 112);
 	ticks_expect(&f, 62, 62, 8);
-	f.busy = 336;
-	struct scale_decision d = fx_decide(&f, 64);
+	set_busy(&f, 336);
+	struct scale_decision d = test_fx_decide(&f, 64);
 	T_EQ_INT(d.desired, 23);
-	T_NEAR(observed(&d, "dppc"), 23, 0);
-	f.busy = 0;
+	T_NEAR(test_observed(&d, "dppc"), 23, 0);
+	set_busy(&f, 0);
 	ticks_expect(&f, 66, 124, 23);
-	d = fx_decide(&f, 126);
+	d = test_fx_decide(&f, 126);
 	T_EQ_INT(d.desired, 11);
 	T_STR_CONTAINS(d.reason, "panic over (last at 64s)");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_writes_stop(void)
@@ -347,25 +261,25 @@ static void test_writes_stop(void)
 	 * panic = 4 x 7 / (6 - 2) = 7 (not 28/6); stable = 70 / 10 (the run
 	 * is 10 s old). Writes stop for more than the stable window: no data
 	 * (t = 72 > 10 + 60). */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 1, 10);
-	f.busy = 7;
+	set_busy(&f, 7);
 	f.hold_ready = 1;
-	fx_init(&f);
+	test_fx_init(&f);
 	ticks_expect(&f, 2, 10, 1);
-	f.busy = 0;
-	f.fn.ready = 0;
-	struct scale_decision d = fx_decide(&f, 12);
-	T_NEAR(observed(&d, "panic"), 7, 1e-12);
-	T_NEAR(observed(&d, "stable"), 7, 1e-12);
-	d = fx_decide(&f, 16);   /* 6 s without writes: panic 0 */
-	T_NEAR(observed(&d, "panic"), 0, 0);
-	T_NEAR(observed(&d, "stable"), 7, 1e-12);
+	set_busy(&f, 0);
+	f.fn[0].ready = 0;
+	struct scale_decision d = test_fx_decide(&f, 12);
+	T_NEAR(test_observed(&d, "panic"), 7, 1e-12);
+	T_NEAR(test_observed(&d, "stable"), 7, 1e-12);
+	d = test_fx_decide(&f, 16);   /* 6 s without writes: panic 0 */
+	T_NEAR(test_observed(&d, "panic"), 0, 0);
+	T_NEAR(test_observed(&d, "stable"), 7, 1e-12);
 	for (double t = 18; t <= 70; t += 2)
-		fx_decide(&f, t);
-	d = fx_decide(&f, 72);
+		test_fx_decide(&f, t);
+	d = test_fx_decide(&f, 72);
 	T_STR_CONTAINS(d.reason, "no data");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_coarse_scrape(void)
@@ -375,57 +289,57 @@ static void test_coarse_scrape(void)
 	 * samples at 5 and 10 hold data since 0: stable = 70/10 = 7; the 6-s
 	 * panic window is measured in whole intervals, (5, 10]: 35/5 = 7.
 	 * A 15-s scrape: the panic window widens to one interval. */
-	struct fx f;
+	struct test_fx f;
 	fx_begin_scrape(&f, 0, 1, 10, 5);
-	f.busy = 7;
-	fx_init(&f);
+	set_busy(&f, 7);
+	test_fx_init(&f);
 	struct scale_decision d;
 	for (double t = 2; t <= 10; t += 2)
-		d = fx_decide(&f, t);
-	T_NEAR(observed(&d, "stable"), 7, 1e-12);
-	T_NEAR(observed(&d, "panic"), 7, 1e-12);
+		d = test_fx_decide(&f, t);
+	T_NEAR(test_observed(&d, "stable"), 7, 1e-12);
+	T_NEAR(test_observed(&d, "panic"), 7, 1e-12);
 	T_EQ_INT(d.desired, 1);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	fx_begin_scrape(&f, 0, 1, 10, 15);
-	f.busy = 14;
-	fx_init(&f);
+	set_busy(&f, 14);
+	test_fx_init(&f);
 	for (double t = 2; t <= 16; t += 2)
-		d = fx_decide(&f, t);
-	T_NEAR(observed(&d, "stable"), 14, 1e-12);
-	T_NEAR(observed(&d, "panic"), 14, 1e-12);
+		d = test_fx_decide(&f, t);
+	T_NEAR(test_observed(&d, "stable"), 14, 1e-12);
+	T_NEAR(test_observed(&d, "panic"), 14, 1e-12);
 	T_EQ_INT(d.desired, 2);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_scale_up_rate(void)
 {
 	/* 70 in-flight on 1 pod: dspc = dppc = 10, maxUp = ceil(2 x 1) = 2 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 1, 10);
-	fx_num(&f, "max_scale_up_rate", 2);
-	f.busy = 70;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 2);
+	test_fx_num(&f, "max_scale_up_rate", 2);
+	set_busy(&f, 70);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 2);
 	T_EQ_INT(d.desired, 2);
-	T_NEAR(observed(&d, "dspc"), 10, 0);
-	d = fx_decide(&f, 4);   /* ceil(2 x 2) */
+	T_NEAR(test_observed(&d, "dspc"), 10, 0);
+	d = test_fx_decide(&f, 4);   /* ceil(2 x 2) */
 	T_EQ_INT(d.desired, 4);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 /* 1 pod, 5 in-flight during (0, 30], idle after: the stable window is empty
  * of load from t = 90. */
-static void idle_after_30(struct fx *f, double tbc, double retention)
+static void idle_after_30(struct test_fx *f, double tbc, double retention)
 {
 	fx_begin(f, 0, 1, 10);
-	fx_num(f, "target_burst_capacity", tbc);
-	fx_num(f, "scale_to_zero_pod_retention_period_s", retention);
-	f->busy = 5;
-	fx_init(f);
+	test_fx_num(f, "target_burst_capacity", tbc);
+	test_fx_num(f, "scale_to_zero_pod_retention_period_s", retention);
+	set_busy(f, 5);
+	test_fx_init(f);
 	/* 2: stable = panic = 5 (two buckets since the first write) -> 1 */
 	ticks_expect(f, 2, 30, 1);
-	f->busy = 0;
+	set_busy(f, 0);
 	/* up to 88 the window (t-60, t] still holds (28, 30]: dspc 1 */
 	ticks_expect(f, 32, 88, 1);
 }
@@ -436,46 +350,46 @@ static void test_scale_to_zero_grace(void)
 	 * decider says 0, the PA (active since 2) is marked inactive and the
 	 * SKS goes to proxy; 0 only once inactive for the 30 s grace: t = 120
 	 * = last load 30 + stable window 60 + grace 30. */
-	struct fx f;
+	struct test_fx f;
 	idle_after_30(&f, 0, 0);
-	struct scale_decision d = fx_decide(&f, 90);
+	struct scale_decision d = test_fx_decide(&f, 90);
 	T_EQ_INT(d.desired, -1);
-	T_EQ_INT(f.fn.target, 1);
-	T_NEAR(observed(&d, "decider"), 0, 0);
-	T_NEAR(observed(&d, "pa"), PA_INACTIVE, 0);
+	T_EQ_INT(f.fn[0].target, 1);
+	T_NEAR(test_observed(&d, "decider"), 0, 0);
+	T_NEAR(test_observed(&d, "pa"), PA_INACTIVE, 0);
 	T_STR_CONTAINS(d.reason, "mark inactive");
 	d = ticks_expect(&f, 92, 118, 1);
 	T_STR_CONTAINS(d.reason, "inactive 28s, grace 30s");
-	d = fx_decide(&f, 120);
+	d = test_fx_decide(&f, 120);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "inactive 30s -> 0");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* default TBC 211: EBC = floor(10 - 211 - panic) < 0 kept the
 	 * activator in the path since t = 2, so the fast path scales to 0 in
 	 * the reconcile right after the PA goes inactive */
 	idle_after_30(&f, 211, 0);
-	d = fx_decide(&f, 90);
+	d = test_fx_decide(&f, 90);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "activator in path 88s -> 0");
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* retention 45 s: inactive at 90, the last pod stays until inactive
 	 * >= max(30, 45): 90 + 46 = 136 is the first tick */
 	idle_after_30(&f, 211, 45);
 	ticks_expect(&f, 90, 134, 1);
-	d = fx_decide(&f, 136);
+	d = test_fx_decide(&f, 136);
 	T_EQ_INT(d.desired, 0);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* scale to zero disabled: a 0 becomes 1, the PA stays active */
 	fx_begin(&f, 0, 1, 10);
-	fx_num(&f, "enable_scale_to_zero", 0);
-	fx_init(&f);
+	test_fx_num(&f, "enable_scale_to_zero", 0);
+	test_fx_init(&f);
 	d = ticks_expect(&f, 2, 200, 1);
-	T_NEAR(observed(&d, "decider"), 0, 0);
-	T_NEAR(observed(&d, "pa"), PA_ACTIVE, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "decider"), 0, 0);
+	T_NEAR(test_observed(&d, "pa"), PA_ACTIVE, 0);
+	test_fx_end(&f);
 }
 
 static void test_hold_one_stable_window(void)
@@ -485,98 +399,98 @@ static void test_hold_one_stable_window(void)
 	 * during (8, 10]: at 10 the decider says 0 (maxDown floor(1/2) = 0) and
 	 * the PA turns active; it is held at 1 until active for 60 s (t = 70),
 	 * marked inactive then, and with TBC 0 reaches 0 at 70 + 30. */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 0, 10);
-	fx_num(&f, "target_burst_capacity", 0);
-	f.fn.target = 1;
-	f.fn.pending = 1;
+	test_fx_num(&f, "target_burst_capacity", 0);
+	f.fn[0].target = 1;
+	f.fn[0].pending = 1;
 	f.hold_ready = 1;
-	fx_init(&f);
+	test_fx_init(&f);
 	struct scale_decision d;
 	for (double t = 2; t <= 8; t += 2) {
-		d = fx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, -1);
-		T_NEAR(observed(&d, "pa"), PA_ACTIVATING, 0);
+		T_NEAR(test_observed(&d, "pa"), PA_ACTIVATING, 0);
 	}
 	T_STR_CONTAINS(d.reason, "no data");
-	f.fn.ready = 1;
-	f.fn.pending = 0;
-	d = fx_decide(&f, 10);
+	f.fn[0].ready = 1;
+	f.fn[0].pending = 0;
+	d = test_fx_decide(&f, 10);
 	T_EQ_INT(d.desired, 1);
-	T_NEAR(observed(&d, "decider"), 0, 0);
-	T_NEAR(observed(&d, "pa"), PA_ACTIVE, 0);
+	T_NEAR(test_observed(&d, "decider"), 0, 0);
+	T_NEAR(test_observed(&d, "pa"), PA_ACTIVE, 0);
 	T_STR_CONTAINS(d.reason, "hold 1");
 	for (double t = 12; t <= 68; t += 2) {
-		d = fx_decide(&f, t);
+		d = test_fx_decide(&f, t);
 		T_EQ_INT(d.desired, 1);
 	}
-	d = fx_decide(&f, 70);
+	d = test_fx_decide(&f, 70);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "active 60s >= 60s: mark inactive");
 	f.hold_ready = 0;
 	ticks_expect(&f, 72, 98, 1);
-	d = fx_decide(&f, 100);
+	d = test_fx_decide(&f, 100);
 	T_EQ_INT(d.desired, 0);
-	fx_end(&f);
+	test_fx_end(&f);
 
 	/* default TBC 211 and a 65 s grace: the decider was created with
 	 * EBC = 10 - 211 < 0, so the activator has been in the path since the
 	 * first reconcile (t = 2); at 70 it has proxied 68 >= 65 s: 0 at once */
 	fx_begin(&f, 0, 0, 10);
-	fx_num(&f, "scale_to_zero_grace_period_s", 65);
-	f.fn.target = 1;
-	f.fn.pending = 1;
+	test_fx_num(&f, "scale_to_zero_grace_period_s", 65);
+	f.fn[0].target = 1;
+	f.fn[0].pending = 1;
 	f.hold_ready = 1;
-	fx_init(&f);
+	test_fx_init(&f);
 	for (double t = 2; t <= 8; t += 2)
-		fx_decide(&f, t);
-	f.fn.ready = 1;
-	f.fn.pending = 0;
-	d = fx_decide(&f, 10);
-	T_NEAR(observed(&d, "proxy_for"), 8, 0);
+		test_fx_decide(&f, t);
+	f.fn[0].ready = 1;
+	f.fn[0].pending = 0;
+	d = test_fx_decide(&f, 10);
+	T_NEAR(test_observed(&d, "proxy_for"), 8, 0);
 	for (double t = 12; t <= 68; t += 2)
-		fx_decide(&f, t);
-	d = fx_decide(&f, 70);
+		test_fx_decide(&f, t);
+	d = test_fx_decide(&f, 70);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "activator in path 68s -> 0");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_wake(void)
 {
 	/* the grace flow (1 up to 118, 0 at 120), then ticks at zero keep 0 */
-	struct fx f;
+	struct test_fx f;
 	idle_after_30(&f, 0, 0);
 	ticks_expect(&f, 90, 118, 1);
 	ticks_expect(&f, 120, 130, 0);
-	T_EQ_INT(f.fn.ready, 0);
+	T_EQ_INT(f.fn[0].ready, 0);
 	/* a request reaches the function at 131.5, between ticks: the
 	 * activator's first-request stat (1) pokes the decider, whose last
 	 * answer was 0. Last write 120: the stable run goes on (11.5 < 60 s),
 	 * stable = 1/60 -> dspc 1; the panic run restarts (11.5 >= 6 s),
 	 * panic = 1/1 -> dppc 1; 1/ready' 1 < 2: no panic -> 1 at once */
-	f.fn.held_at_zero = 1;
+	f.fn[0].held_at_zero = 1;
 	f.hold_ready = 1;
-	struct scale_decision d = fx_decide(&f, 131.5);
+	struct scale_decision d = test_fx_decide(&f, 131.5);
 	T_EQ_INT(d.desired, 1);
 	T_STR_CONTAINS(d.reason, "activator poke (1 held)");
-	T_NEAR(observed(&d, "stable"), 1.0 / 60, 1e-12);
-	T_NEAR(observed(&d, "panic"), 1, 1e-12);
-	T_NEAR(observed(&d, "pa"), PA_ACTIVATING, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "stable"), 1.0 / 60, 1e-12);
+	T_NEAR(test_observed(&d, "panic"), 1, 1e-12);
+	T_NEAR(test_observed(&d, "pa"), PA_ACTIVATING, 0);
+	test_fx_end(&f);
 
 	/* 30 requests held after 80 s at zero: both runs restart, stable =
 	 * panic = 30 -> dspc = dppc = ceil(30/7) = 5, 5/1 >= 2: panic, 5 */
 	idle_after_30(&f, 0, 0);
 	ticks_expect(&f, 90, 118, 1);
 	ticks_expect(&f, 120, 200, 0);
-	f.fn.held_at_zero = 30;
+	f.fn[0].held_at_zero = 30;
 	f.hold_ready = 1;
-	d = fx_decide(&f, 200.5);
+	d = test_fx_decide(&f, 200.5);
 	T_EQ_INT(d.desired, 5);
-	T_NEAR(observed(&d, "stable"), 30, 1e-12);
-	T_NEAR(observed(&d, "panicking"), 1, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "stable"), 30, 1e-12);
+	T_NEAR(test_observed(&d, "panicking"), 1, 0);
+	test_fx_end(&f);
 }
 
 static void test_wake_first(void)
@@ -588,59 +502,59 @@ static void test_wake_first(void)
 	 * since the first write) -> ceil(1/0.7) = 2, and 2/1 >= 2 panics:
 	 * Knative brings up 2 pods for one request when containerConcurrency
 	 * is 1. */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 0, 1);
-	fx_num(&f, "initial_scale", 0);
-	f.fn.target = 0;
+	test_fx_num(&f, "initial_scale", 0);
+	f.fn[0].target = 0;
 	f.hold_ready = 1;
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 2);
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 2);
 	T_EQ_INT(d.desired, -1);
-	T_NEAR(observed(&d, "pa"), PA_INACTIVE, 0);
-	f.queue = 1;
-	f.fn.held_at_zero = 1;
-	d = fx_decide(&f, 3);
+	T_NEAR(test_observed(&d, "pa"), PA_INACTIVE, 0);
+	set_queue(&f, 1);
+	f.fn[0].held_at_zero = 1;
+	d = test_fx_decide(&f, 3);
 	T_EQ_INT(d.desired, -1);
 	T_STR_CONTAINS(d.reason, "between decider ticks");
-	d = fx_decide(&f, 4);
+	d = test_fx_decide(&f, 4);
 	T_EQ_INT(d.desired, 2);
-	T_NEAR(observed(&d, "stable"), 1, 1e-12);
-	T_NEAR(observed(&d, "panicking"), 1, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "stable"), 1, 1e-12);
+	T_NEAR(test_observed(&d, "panicking"), 1, 0);
+	test_fx_end(&f);
 
 	/* activation scale 3, 10 slots: dspc = ceil(1/7) = 1 -> 3 */
 	fx_begin(&f, 0, 0, 10);
-	fx_num(&f, "initial_scale", 0);
-	fx_num(&f, "activation_scale", 3);
-	f.fn.target = 0;
+	test_fx_num(&f, "initial_scale", 0);
+	test_fx_num(&f, "activation_scale", 3);
+	f.fn[0].target = 0;
 	f.hold_ready = 1;
-	fx_init(&f);
-	fx_decide(&f, 2);
-	f.queue = 1;
-	f.fn.held_at_zero = 1;
-	d = fx_decide(&f, 4);
+	test_fx_init(&f);
+	test_fx_decide(&f, 2);
+	set_queue(&f, 1);
+	f.fn[0].held_at_zero = 1;
+	d = test_fx_decide(&f, 4);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "dspc"), 1, 0);
+	T_NEAR(test_observed(&d, "dspc"), 1, 0);
 	T_STR_CONTAINS(d.reason, "activation scale 3");
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_rps(void)
 {
 	/* 420 arrivals/s on 2 pods, target 200 x 0.7 = 140 per pod:
 	 * dspc = dppc = 3, 3/2 < 2 -> 3 */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 2, 10);
-	fx_num(&f, "mode", 1);
-	f.rps = 420;
-	f.busy = 1000;   /* ignored in rps mode */
-	fx_init(&f);
-	struct scale_decision d = fx_decide(&f, 2);
+	test_fx_num(&f, "mode", 1);
+	f.rate[0][MON_ARRIVALS] = 420;
+	set_busy(&f, 1000);   /* ignored in rps mode */
+	test_fx_init(&f);
+	struct scale_decision d = test_fx_decide(&f, 2);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "stable"), 420, 1e-9);
-	T_NEAR(observed(&d, "target"), 140, 1e-12);
+	T_NEAR(test_observed(&d, "stable"), 420, 1e-9);
+	T_NEAR(test_observed(&d, "target"), 140, 1e-12);
 	ticks_expect(&f, 4, 30, 3);
-	fx_end(&f);
+	test_fx_end(&f);
 }
 
 static void test_scale_down_delay(void)
@@ -649,14 +563,14 @@ static void test_scale_down_delay(void)
 	 * write at 0, stable = 280/t for t in [10, 60]: dspc = ceil(40/t):
 	 * 4 at 12, 3 at 14..18, 2 from 20 (and maxDown = floor(ready/2)). */
 	for (int delay = 0; delay <= 10; delay += 10) {
-		struct fx f;
+		struct test_fx f;
 		fx_begin(&f, 0, 4, 10);
-		fx_num(&f, "scale_down_delay_s", delay);
-		f.busy = 28;
-		fx_init(&f);
+		test_fx_num(&f, "scale_down_delay_s", delay);
+		set_busy(&f, 28);
+		test_fx_init(&f);
 		ticks_expect(&f, 2, 10, 4);
-		f.busy = 0;
-		struct scale_decision d = fx_decide(&f, 12);
+		set_busy(&f, 0);
+		struct scale_decision d = test_fx_decide(&f, 12);
 		T_EQ_INT(d.desired, 4);
 		if (!delay) {
 			ticks_expect(&f, 14, 18, 3);
@@ -670,7 +584,7 @@ static void test_scale_down_delay(void)
 			T_STR_CONTAINS(d.reason, "scale-down delay");
 			ticks_expect(&f, 28, 30, 2);
 		}
-		fx_end(&f);
+		test_fx_end(&f);
 	}
 }
 
@@ -678,33 +592,33 @@ static void test_bounds(void)
 {
 	/* min 2, no load: decider floor(2/2) = 1, raised to min 2 by the
 	 * reconciler's bounds (never through scale to zero) */
-	struct fx f;
+	struct test_fx f;
 	fx_begin(&f, 0, 2, 10);
-	f.fn.min_replicas = 2;
-	fx_init(&f);
+	f.fn[0].min_replicas = 2;
+	test_fx_init(&f);
 	struct scale_decision d = ticks_expect(&f, 2, 100, 2);
-	T_NEAR(observed(&d, "decider"), 1, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "decider"), 1, 0);
+	test_fx_end(&f);
 
 	/* max 3: 70 in-flight wants 10, the reconciler applies 3 */
 	fx_begin(&f, 0, 1, 10);
-	f.fn.max_replicas = 3;
-	f.busy = 70;
-	fx_init(&f);
-	d = fx_decide(&f, 2);
+	f.fn[0].max_replicas = 3;
+	set_busy(&f, 70);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 2);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "decider"), 10, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "decider"), 10, 0);
+	test_fx_end(&f);
 
 	/* initial scale 3 not yet reached: the lower bound is 3 */
 	fx_begin(&f, 0, 1, 10);
-	fx_num(&f, "initial_scale", 3);
+	test_fx_num(&f, "initial_scale", 3);
 	f.hold_ready = 1;
-	fx_init(&f);
-	d = fx_decide(&f, 2);
+	test_fx_init(&f);
+	d = test_fx_decide(&f, 2);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "pa"), PA_ACTIVATING, 0);
-	fx_end(&f);
+	T_NEAR(test_observed(&d, "pa"), PA_ACTIVATING, 0);
+	test_fx_end(&f);
 }
 
 /* In the engine: two bursts of 20 requests 380 s apart. Knative scales to

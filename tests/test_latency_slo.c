@@ -178,14 +178,6 @@ static void fx_end(struct fx *f)
 	mon_free(f->mon);
 }
 
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
-}
-
 /* Independent M/G/c size (replicas of one slot): the search the header
  * comment states, over qt_erlang_c. */
 static int theory_size(double lambda, double mu, double share, double g,
@@ -224,10 +216,10 @@ static void test_budget_chain(void)
 	}
 	if (fx_init(&f)) {
 		fx_decide(&f, 60);
-		T_NEAR(observed(&f.d[0], "share"), 2.0 / 3 * 0.5, 1e-9);
-		T_NEAR(observed(&f.d[1], "share"), 2.0 / 3, 1e-9);
-		T_NEAR(observed(&f.d[2], "share"), 1.0, 1e-9);
-		T_NEAR(observed(&f.d[1], "service_time"), 0.2, 1e-12);
+		T_NEAR(test_observed(&f.d[0], "share"), 2.0 / 3 * 0.5, 1e-9);
+		T_NEAR(test_observed(&f.d[1], "share"), 2.0 / 3, 1e-9);
+		T_NEAR(test_observed(&f.d[2], "share"), 1.0, 1e-9);
+		T_NEAR(test_observed(&f.d[1], "service_time"), 0.2, 1e-12);
 		T_STR_CONTAINS(f.d[1].reason, "share 0.667s");
 	}
 	fx_end(&f);
@@ -245,7 +237,7 @@ static void test_budget_even_and_partial(void)
 	if (fx_init(&f)) {
 		fx_decide(&f, 60);
 		for (int i = 0; i < 3; i++) {
-			T_NEAR(observed(&f.d[i], "share"), 2.0 / 3, 1e-12);
+			T_NEAR(test_observed(&f.d[i], "share"), 2.0 / 3, 1e-12);
 			/* nothing to size with: the count is kept */
 			T_EQ_INT(f.d[i].desired, -1);
 		}
@@ -254,9 +246,9 @@ static void test_budget_even_and_partial(void)
 		f.s[0] = 0.1;
 		f.s[1] = 0.2;
 		fx_decide(&f, 75);
-		T_NEAR(observed(&f.d[0], "share"), 0.2 / 0.45, 1e-9);
-		T_NEAR(observed(&f.d[1], "share"), 0.4 / 0.45, 1e-9);
-		T_NEAR(observed(&f.d[2], "share"), 0.3 / 0.45, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "share"), 0.2 / 0.45, 1e-9);
+		T_NEAR(test_observed(&f.d[1], "share"), 0.4 / 0.45, 1e-9);
+		T_NEAR(test_observed(&f.d[2], "share"), 0.3 / 0.45, 1e-9);
 	}
 	fx_end(&f);
 }
@@ -283,9 +275,9 @@ static void test_budget_diamond(void)
 		fx_decide(&f, 60);
 		double want[] = {1.0 / 3, 1, 4.0 / 3, 1.0 / 3};
 		for (int i = 0; i < 4; i++)
-			T_NEAR(observed(&f.d[i], "share"), want[i], 1e-9);
-		T_NEAR(observed(&f.d[0], "share") + observed(&f.d[2], "share") +
-		       observed(&f.d[3], "share"), 2, 1e-9);
+			T_NEAR(test_observed(&f.d[i], "share"), want[i], 1e-9);
+		T_NEAR(test_observed(&f.d[0], "share") + test_observed(&f.d[2], "share") +
+		       test_observed(&f.d[3], "share"), 2, 1e-9);
 	}
 	fx_end(&f);
 }
@@ -319,9 +311,9 @@ static void test_stationary_size(void)
 		fx_decide(&f, 60);
 		T_EQ_INT(f.d[0].desired, 3);
 		T_EQ_INT(f.d[1].desired, 9);
-		T_NEAR(observed(&f.d[1], "pred_p"), 1.5574, 5e-5);
-		T_NEAR(observed(&f.d[1], "c_needed"), 9, 0);
-		T_NEAR(observed(&f.d[1], "lambda"), 10, 1e-9);
+		T_NEAR(test_observed(&f.d[1], "pred_p"), 1.5574, 5e-5);
+		T_NEAR(test_observed(&f.d[1], "c_needed"), 9, 0);
+		T_NEAR(test_observed(&f.d[1], "lambda"), 10, 1e-9);
 		for (double t = 75; t <= 900; t += 15) {
 			fx_decide(&f, t);
 			T_EQ_INT(f.fn[0].target, 3);
@@ -345,9 +337,9 @@ static void test_concurrency(void)
 	if (fx_init(&f)) {
 		fx_decide(&f, 60);
 		T_EQ_INT(f.d[0].desired, 3);
-		T_NEAR(observed(&f.d[0], "c_needed"), 12, 0);
+		T_NEAR(test_observed(&f.d[0], "c_needed"), 12, 0);
 		/* L at 12 slots: C(12, 5) = 0.0059 < 0.05: no wait, s_p only */
-		T_NEAR(observed(&f.d[0], "pred_p"), -log(0.05) / 2, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "pred_p"), -log(0.05) / 2, 1e-9);
 	}
 	fx_end(&f);
 }
@@ -434,20 +426,20 @@ static void test_trend_forecast(void)
 		T_EQ_INT(mmc_size(46, 10, 0.35), 8);
 		T_EQ_INT(mmc_size(52, 10, 0.35), 8);
 		fx_decide(&f, 420);
-		T_NEAR(observed(&f.d[0], "lambda"), 28, 1e-9);
-		T_NEAR(observed(&f.d[0], "forecast"), 46, 1e-6);
-		T_NEAR(observed(&f.d[0], "slope"), 0.2, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "lambda"), 28, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "forecast"), 46, 1e-6);
+		T_NEAR(test_observed(&f.d[0], "slope"), 0.2, 1e-9);
 		T_EQ_INT(f.fn[0].target, 8);
 		fx_decide(&f, 450 - 15);
 		fx_decide(&f, 450);
-		T_NEAR(observed(&f.d[0], "forecast"), 52, 1e-6);
+		T_NEAR(test_observed(&f.d[0], "forecast"), 52, 1e-6);
 		T_EQ_INT(f.fn[0].target, 8);
 	}
 	fx_end(&f);
 	ramp_run(&f, 0);
 	if (f.st) {
 		fx_decide(&f, 420);
-		T_NEAR(observed(&f.d[0], "forecast"), 28, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "forecast"), 28, 1e-9);
 		T_EQ_INT(f.fn[0].target, 6);
 		fx_decide(&f, 435);
 		fx_decide(&f, 450);
@@ -471,9 +463,9 @@ static void test_trend_noise_and_fall(void)
 			f.lam[0] = 20 + (k % 2 ? 1 : -1);
 			fx_decide(&f, 15.0 * k);
 		}
-		T_NEAR(observed(&f.d[0], "forecast"),
-		       observed(&f.d[0], "lambda"), 0);
-		T_NEAR(observed(&f.d[0], "lambda"), 20, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "forecast"),
+		       test_observed(&f.d[0], "lambda"), 0);
+		T_NEAR(test_observed(&f.d[0], "lambda"), 20, 1e-9);
 	}
 	fx_end(&f);
 	/* Falling: 40/s at 300 going down 0.2/s; a 2-replica function
@@ -497,10 +489,10 @@ static void test_trend_noise_and_fall(void)
 			fx_decide(&f, t);
 		fx_set(&f, 0, 2);
 		fx_decide(&f, 420);
-		T_NEAR(observed(&f.d[0], "lambda"), 22, 1e-9);
-		T_NEAR(observed(&f.d[0], "forecast"), 4, 1e-6);
-		T_NEAR(observed(&f.d[0], "replicas_needed"), 5, 0);
-		T_NEAR(observed(&f.d[0], "replicas_needed_up"), 2, 0);
+		T_NEAR(test_observed(&f.d[0], "lambda"), 22, 1e-9);
+		T_NEAR(test_observed(&f.d[0], "forecast"), 4, 1e-6);
+		T_NEAR(test_observed(&f.d[0], "replicas_needed"), 5, 0);
+		T_NEAR(test_observed(&f.d[0], "replicas_needed_up"), 2, 0);
 		T_EQ_INT(f.d[0].desired, -1);
 		T_STR_CONTAINS(f.d[0].reason, "before a start");
 		T_EQ_INT(mmc_size(22, 10, 0.35), 5);
@@ -569,7 +561,7 @@ static void test_hysteresis(void)
 	/* a 30-s dip to 10/s over (300, 330]: rounds 315 and 330 see 10/s */
 	f.lam[0] = 10;
 	fx_decide(&f, 315);
-	T_NEAR(observed(&f.d[0], "replicas_needed"), 3, 0);
+	T_NEAR(test_observed(&f.d[0], "replicas_needed"), 3, 0);
 	T_EQ_INT(f.d[0].desired, -1);
 	fx_decide(&f, 330);
 	T_EQ_INT(f.d[0].desired, -1);
@@ -653,7 +645,7 @@ static void test_idle_zero_wake(void)
 	f.fn[0].held_at_zero = 3;
 	fx_decide(&f, 640);
 	T_EQ_INT(f.d[0].desired, 1);
-	T_NEAR(observed(&f.d[0], "lambda"), 3.0 / 60, 1e-12);
+	T_NEAR(test_observed(&f.d[0], "lambda"), 3.0 / 60, 1e-12);
 	f.fn[0].held_at_zero = 0;
 	/* woken: not idle again until 640 + 300 */
 	fx_decide(&f, 645);
@@ -813,22 +805,22 @@ static void test_change_point(void)
 	T_EQ_INT(mmc_size(20, 10, 0.35), 5);
 	for (double t = 15; t <= 300; t += 15) {
 		fx_decide(&f, t);
-		T_TRUE(observed(&f.d[0], "jump_z") < 4, "t %g: z %g", t,
-		       observed(&f.d[0], "jump_z"));
+		T_TRUE(test_observed(&f.d[0], "jump_z") < 4, "t %g: z %g", t,
+		       test_observed(&f.d[0], "jump_z"));
 	}
 	T_EQ_INT(f.fn[0].target, 2);
 	f.lam[0] = 20;
 	fx_decide(&f, 315);
-	T_NEAR(observed(&f.d[0], "jump_z"), 13.2123, 1e-4);
-	T_NEAR(observed(&f.d[0], "lambda"), 20, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "jump_z"), 13.2123, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "lambda"), 20, 1e-9);
 	T_EQ_INT(f.d[0].desired, 5);
 	T_STR_CONTAINS(f.d[0].reason, "step z 13.2");
 	fx_decide(&f, 330);
-	T_NEAR(observed(&f.d[0], "lambda"), 20, 1e-9);
-	T_NEAR(observed(&f.d[0], "forecast"), 20, 1e-9);
-	T_NEAR(observed(&f.d[0], "jump_z"), 0, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "lambda"), 20, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "forecast"), 20, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "jump_z"), 0, 1e-9);
 	fx_decide(&f, 345);
-	T_NEAR(observed(&f.d[0], "forecast"), 20, 1e-9);
+	T_NEAR(test_observed(&f.d[0], "forecast"), 20, 1e-9);
 	T_EQ_INT(f.fn[0].target, 5);
 	fx_end(&f);
 }
@@ -871,21 +863,21 @@ static void test_backlog_size(void)
 	for (double t = 15; t <= 60; t += 15) {
 		fx_decide(&f, t);
 		T_EQ_INT(f.fn[0].target, 9);
-		T_NEAR(observed(&f.d[0], "backlog"), 0, 0);
+		T_NEAR(test_observed(&f.d[0], "backlog"), 0, 0);
 	}
 	f.c[0][MON_QUEUE] = 26;
 	fx_decide(&f, 75);
-	T_NEAR(observed(&f.d[0], "backlog"), 26 - 13.3394, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "backlog"), 26 - 13.3394, 1e-4);
 	T_EQ_INT(f.d[0].desired, -1);
 	f.c[0][MON_QUEUE] = 27;
 	fx_decide(&f, 90);
-	T_NEAR(observed(&f.d[0], "backlog"), 27 - 13.3394, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "backlog"), 27 - 13.3394, 1e-4);
 	T_EQ_INT(f.d[0].desired, 10);
 	f.c[0][MON_QUEUE] = 105;
 	fx_decide(&f, 105);
-	T_NEAR(observed(&f.d[0], "backlog"), 105 - 13.3394, 1e-4);
-	T_NEAR(observed(&f.d[0], "replicas_needed"), 9, 0);
-	T_NEAR(observed(&f.d[0], "replicas_needed_up"), 33, 0);
+	T_NEAR(test_observed(&f.d[0], "backlog"), 105 - 13.3394, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "replicas_needed"), 9, 0);
+	T_NEAR(test_observed(&f.d[0], "replicas_needed_up"), 33, 0);
 	T_EQ_INT(f.d[0].desired, 33);
 	T_STR_CONTAINS(f.d[0].reason, "backlog 92: 33");
 	/* still there a round later: the 33 are kept (rate alone: 9) */
@@ -927,7 +919,7 @@ static void test_backlog_projection(void)
 	}
 	f.c[0][MON_LAG] = 110;
 	fx_decide(&f, 60);
-	T_NEAR(observed(&f.d[0], "backlog"), 65 - 13.3394, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "backlog"), 65 - 13.3394, 1e-4);
 	T_EQ_INT(f.d[0].desired, 21);
 	fx_end(&f);
 }
@@ -961,8 +953,8 @@ static void test_backlog_held(void)
 	T_EQ_INT(f.fn[0].target, 0);
 	f.fn[0].held_at_zero = 50;
 	fx_decide(&f, 640);
-	T_NEAR(observed(&f.d[0], "lambda"), 50.0 / 60, 1e-12);
-	T_NEAR(observed(&f.d[0], "backlog"), 45.0741, 1e-4);
+	T_NEAR(test_observed(&f.d[0], "lambda"), 50.0 / 60, 1e-12);
+	T_NEAR(test_observed(&f.d[0], "backlog"), 45.0741, 1e-4);
 	T_EQ_INT(f.d[0].desired, 14);
 	fx_end(&f);
 }
@@ -985,7 +977,7 @@ static void test_backlog_service_floor(void)
 	if (fx_init(&f)) {
 		f.c[0][MON_QUEUE] = 40;
 		fx_decide(&f, 60);
-		T_NEAR(observed(&f.d[0], "backlog"), 29.8452, 1e-4);
+		T_NEAR(test_observed(&f.d[0], "backlog"), 29.8452, 1e-4);
 		T_EQ_INT(f.d[0].desired, 35);
 	}
 	fx_end(&f);

@@ -147,14 +147,6 @@ static void fx_end(struct fx *f)
 	la_free(f->la);
 }
 
-static double observed(const struct scale_decision *d, const char *name)
-{
-	for (int i = 0; i < d->nobserved; i++)
-		if (strcmp(d->observed[i].name, name) == 0)
-			return d->observed[i].value;
-	return NAN;
-}
-
 /*
  * The step at 100 enters the future window [now + h, now + h + 5) first at
  * now = 100 - h: before, both windows see 1/s, ceil(1 x 0.5) = 1 slot; at
@@ -177,8 +169,8 @@ static void step_up_at(double h)
 	T_EQ_INT(early, 0);
 	struct scale_decision d = fx_decide(&f, 100 - h);
 	T_EQ_INT(d.desired, 5);
-	T_NEAR(observed(&d, "rate_future"), 10, 1e-9);
-	T_NEAR(observed(&d, "rate_ramp"), 1, 1e-9);
+	T_NEAR(test_observed(&d, "rate_future"), 10, 1e-9);
+	T_NEAR(test_observed(&d, "rate_ramp"), 1, 1e-9);
 	T_STR_CONTAINS(d.reason, "-> 5");
 	fx_end(&f);
 }
@@ -204,8 +196,8 @@ static void test_ramp_and_zero(void)
 	fx_init(&f);
 	struct scale_decision d = fx_decide(&f, 195);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "slots_future"), 0, 0);
-	T_NEAR(observed(&d, "slots_ramp"), 3, 0);
+	T_NEAR(test_observed(&d, "slots_future"), 0, 0);
+	T_NEAR(test_observed(&d, "slots_ramp"), 3, 0);
 	d = fx_decide(&f, 200);
 	T_EQ_INT(d.desired, 0);
 	T_STR_CONTAINS(d.reason, "nothing due within 15s -> 0");
@@ -245,8 +237,8 @@ static void test_service_and_sizing(void)
 	fx_init(&f);
 	struct scale_decision d = fx_decide(&f, 90);
 	T_EQ_INT(d.desired, 5);
-	T_NEAR(observed(&d, "service_s"), 0.5, 0);
-	T_NEAR(observed(&d, "service_measured"), 0, 0);
+	T_NEAR(test_observed(&d, "service_s"), 0.5, 0);
+	T_NEAR(test_observed(&d, "service_measured"), 0, 0);
 	double v[MON_NMETRICS] = {0};
 	for (int k = 1; k <= 18; k++) {
 		v[MON_COMPLETIONS] = 2 * W * k;
@@ -255,7 +247,7 @@ static void test_service_and_sizing(void)
 	}
 	d = fx_decide(&f, 90);
 	T_EQ_INT(d.desired, 3);
-	T_NEAR(observed(&d, "service_s"), 0.25, 1e-12);
+	T_NEAR(test_observed(&d, "service_s"), 0.25, 1e-12);
 	fx_end(&f);
 
 	fx_begin(&f, 10, 1);
@@ -275,7 +267,7 @@ static void test_service_and_sizing(void)
 	fx_init(&f);
 	d = fx_decide(&f, 90);
 	T_EQ_INT(d.desired, 5);
-	T_NEAR(observed(&d, "slots_future"), 10, 0);
+	T_NEAR(test_observed(&d, "slots_future"), 10, 0);
 	fx_end(&f);
 }
 

@@ -104,22 +104,6 @@ static sqlite3_stmt *q_row(sqlite3 *db, const char *sql)
 	return st;
 }
 
-static long long q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = q_row(db, sql);
-	long long v = st ? sqlite3_column_int64(st, 0) : -999999;
-	sqlite3_finalize(st);
-	return v;
-}
-
-static double q_dbl(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = q_row(db, sql);
-	double v = st ? sqlite3_column_double(st, 0) : -999999.0;
-	sqlite3_finalize(st);
-	return v;
-}
-
 static const char *q_text(sqlite3 *db, const char *sql, char *buf, size_t n)
 {
 	sqlite3_stmt *st = q_row(db, sql);
@@ -172,14 +156,14 @@ static long long count_where(sqlite3 *db, const char *table, int64_t id)
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE run_id = %lld",
 		 table, (long long)id);
-	return q_int(db, sql);
+	return test_q_int(db, sql);
 }
 
 static long long count_all(sqlite3 *db, const char *table)
 {
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	return q_int(db, sql);
+	return test_q_int(db, sql);
 }
 
 /* Column col of run id's runs row, as text. */
@@ -245,7 +229,7 @@ static void test_full_run(void)
 	T_TRUE(db != NULL, "%s", path);
 	T_STR_CONTAINS(q_text(db, "SELECT value FROM meta WHERE key ="
 			      " 'schema_version'", buf, sizeof buf), "2");
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM sqlite_master WHERE"
 		       " type = 'index' AND sql LIKE '%(run_id)'"), 7);   /* one per table with rows per run */
 
 	/* runs */
@@ -257,7 +241,7 @@ static void test_full_run(void)
 	T_STR_CONTAINS(run_col(db, id, "policy", buf, sizeof buf), "hpa");
 	snprintf(sql, sizeof sql, "SELECT seed FROM runs WHERE run_id = %lld",
 		 (long long)id);
-	T_TRUE((uint64_t)q_int(db, sql) == info.seed, "seed");
+	T_TRUE((uint64_t)test_q_int(db, sql) == info.seed, "seed");
 	T_STR_CONTAINS(run_col(db, id, "typeof(seed)", buf, sizeof buf),
 		       "integer");
 	T_STR_CONTAINS(run_col(db, id, "replication", buf, sizeof buf), "3");
@@ -278,63 +262,63 @@ static void test_full_run(void)
 	/* timeline: counts, sums of every column, one row exactly, types */
 	long long s = (long long)nt * (nt - 1) / 2;
 	T_EQ_INT(count_where(db, "timeline", id), nt);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM timeline WHERE function = 'f'"),
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM timeline WHERE function = 'f'"),
 		 nt / 2);
-	T_EQ_INT(q_int(db, "SELECT sum(queue_len) FROM timeline"), 10 * s);
-	T_EQ_INT(q_int(db, "SELECT sum(inflight) FROM timeline"), s + nt);
-	T_EQ_INT(q_int(db, "SELECT sum(lag) FROM timeline"), 3 * s);
+	T_EQ_INT(test_q_int(db, "SELECT sum(queue_len) FROM timeline"), 10 * s);
+	T_EQ_INT(test_q_int(db, "SELECT sum(inflight) FROM timeline"), s + nt);
+	T_EQ_INT(test_q_int(db, "SELECT sum(lag) FROM timeline"), 3 * s);
 	long long sp = 0, sr = 0, sb = 0, sd = 0;
 	for (int i = 0; i < nt; i++)
 		sp += i % 3, sr += i % 5, sb += i % 7, sd += i % 2;
-	T_EQ_INT(q_int(db, "SELECT sum(pending) FROM timeline"), sp);
-	T_EQ_INT(q_int(db, "SELECT sum(ready) FROM timeline"), sr);
-	T_EQ_INT(q_int(db, "SELECT sum(busy) FROM timeline"), sb);
-	T_EQ_INT(q_int(db, "SELECT sum(draining) FROM timeline"), sd);
-	T_NEAR(q_dbl(db, "SELECT sum(t) FROM timeline"), 0.5 * s, 1e-9);
-	T_NEAR(q_dbl(db, "SELECT sum(arrival_rate) FROM timeline"), 0.25 * s,
+	T_EQ_INT(test_q_int(db, "SELECT sum(pending) FROM timeline"), sp);
+	T_EQ_INT(test_q_int(db, "SELECT sum(ready) FROM timeline"), sr);
+	T_EQ_INT(test_q_int(db, "SELECT sum(busy) FROM timeline"), sb);
+	T_EQ_INT(test_q_int(db, "SELECT sum(draining) FROM timeline"), sd);
+	T_NEAR(test_q_dbl(db, "SELECT sum(t) FROM timeline"), 0.5 * s, 1e-9);
+	T_NEAR(test_q_dbl(db, "SELECT sum(arrival_rate) FROM timeline"), 0.25 * s,
 	       1e-9);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM timeline WHERE t = 61.5 AND"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM timeline WHERE t = 61.5 AND"
 		       " function = 'g' AND pending = 0 AND ready = 3 AND"
 		       " busy = 4 AND draining = 1 AND queue_len = 1230 AND"
 		       " inflight = 124 AND arrival_rate = 30.75 AND"
 		       " lag = 369"), 1);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM timeline WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM timeline WHERE"
 		       " typeof(t) = 'real' AND typeof(queue_len) = 'integer'"
 		       " AND typeof(arrival_rate) = 'real'"), nt);
 
 	/* decisions */
 	T_EQ_INT(count_where(db, "decisions", id), 2);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM decisions WHERE t = 12.5 AND"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM decisions WHERE t = 12.5 AND"
 		       " function = 'f' AND from_replicas = 1 AND"
 		       " to_replicas = 3 AND reason = 'cpu>target' AND"
 		       " observed = '{\"cpu\":0.93}'"), 1);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM decisions WHERE t = 40 AND"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM decisions WHERE t = 40 AND"
 		       " function = 'g' AND from_replicas = 4 AND"
 		       " to_replicas = 2 AND reason = 'idle' AND"
 		       " observed = '{}'"), 1);
-	T_NEAR(q_dbl(db, "SELECT json_extract(observed, '$.cpu') FROM"
+	T_NEAR(test_q_dbl(db, "SELECT json_extract(observed, '$.cpu') FROM"
 		     " decisions WHERE function = 'f'"), 0.93, 0);
 
 	/* latency_hist: three non-empty buckets holding each value; none for
 	 * the empty hist */
 	T_EQ_INT(count_where(db, "latency_hist", id), 3);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM latency_hist WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM latency_hist WHERE"
 		       " scope = 'g'"), 0);
-	T_EQ_INT(q_int(db, "SELECT sum(count) FROM latency_hist"), 6);
-	T_EQ_INT(q_int(db, "SELECT count FROM latency_hist WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT sum(count) FROM latency_hist"), 6);
+	T_EQ_INT(test_q_int(db, "SELECT count FROM latency_hist WHERE"
 		       " lo <= 0.0015 AND 0.0015 <= hi"), 3);
-	T_EQ_INT(q_int(db, "SELECT count FROM latency_hist WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count FROM latency_hist WHERE"
 		       " lo <= 0.25 AND 0.25 <= hi"), 2);
-	T_EQ_INT(q_int(db, "SELECT count FROM latency_hist WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count FROM latency_hist WHERE"
 		       " lo <= 40 AND 40 <= hi"), 1);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM latency_hist WHERE"
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM latency_hist WHERE"
 		       " scope = 'e2e' AND lo < hi"), 3);
 
 	/* summary */
 	T_EQ_INT(count_where(db, "summary", id), 3);
-	T_NEAR(q_dbl(db, "SELECT value FROM summary WHERE scope = 'e2e' AND"
+	T_NEAR(test_q_dbl(db, "SELECT value FROM summary WHERE scope = 'e2e' AND"
 		     " metric = 'p99'"), 0.5, 0);
-	T_NEAR(q_dbl(db, "SELECT value FROM summary WHERE scope = 'f' AND"
+	T_NEAR(test_q_dbl(db, "SELECT value FROM summary WHERE scope = 'f' AND"
 		     " metric = 'cost'"), 1.5, 0);
 	sqlite3_close(db);
 out:
@@ -410,7 +394,7 @@ static void test_killed_run(void)
 	rec_close(r);
 	db = db_open(path);
 	T_EQ_INT(count_all(db, "runs"), 1);
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM runs WHERE status = 'done'"),
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM runs WHERE status = 'done'"),
 		 1);
 	T_EQ_INT(count_where(db, "timeline", id), 10);
 	T_EQ_INT(count_all(db, "timeline"), 10);
@@ -521,7 +505,7 @@ static void test_sweep_runs(void)
 	snprintf(sql, sizeof sql, "SELECT value FROM run_axes WHERE run_id = %lld"
 		 " AND axis = 'policy.name'", (long long)ids[1]);
 	T_STR_CONTAINS(q_text(db, sql, buf, sizeof buf), "\"kpa\"");
-	T_EQ_INT(q_int(db, "SELECT count(*) FROM runs WHERE sweep IS NULL"), 0);
+	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM runs WHERE sweep IS NULL"), 0);
 	sqlite3_close(db);
 }
 
@@ -589,7 +573,7 @@ static void test_shared(void)
 
 	db = db_open(path);
 	T_EQ_INT(count_all(db, "runs"), 2);
-	T_EQ_INT(q_int(db, "SELECT count(DISTINCT run_id) FROM runs"), 2);
+	T_EQ_INT(test_q_int(db, "SELECT count(DISTINCT run_id) FROM runs"), 2);
 	T_EQ_INT(count_all(db, "timeline"), 25);
 	T_EQ_INT(count_where(db, "timeline", id), 5);
 	sqlite3_close(db);
