@@ -1,6 +1,7 @@
 #!/bin/sh
 # Rebuilds the seed corpora of the fuzz targets from the repo's own inputs:
-#   fuzz/corpus/config/  every tests/bad/*.json and experiments/*.json
+#   fuzz/corpus/config/  every tests/bad/*.json, tests/bad/sweep/*.json and
+#                        experiments/*.json
 #   fuzz/corpus/trace/   every trace fixture, prefixed with the selector byte
 #                        of its parser (fuzz/fuzz_trace.c: byte % 9 = parser,
 #                        byte / 9 = variant; variant 0 here), plus a short
@@ -46,4 +47,18 @@ seed durations_azure_fn2019_durations.csv 007 "$F/azure_fn2019_durations.csv"
 printf '# service times, seconds\nseconds\n0.12\n 0.5 \n\n3e-2,ignored\n0\n' > "$T/samples.tmp"
 seed samples 010 "$T/samples.tmp"
 rm -f "$T/samples.tmp"
+# the catalogue of bad inputs (tests/bad/CATALOGUE.tsv): sweep files are
+# JSON the config parser should reject too; each trace case goes to its
+# reader (gzip ones included: the reader inflates them)
+for f in tests/bad/sweep/*.json; do cp "$f" "$C/bad_sweep_$(basename "$f")"; done
+for d in tests/bad/trace/*/; do
+	fmt=$(basename "$d")
+	case $fmt in
+	spate-csv) sel=000 ;; azure-llm-2023) sel=001 ;; kcat) sel=002 ;;
+	kafka-dump-log) sel=003 ;; azure-functions-2019) sel=004 ;;
+	azure-functions-2021) sel=005 ;; huawei-2023) sel=006 ;; samples) sel=010 ;;
+	*) echo "make-corpus: no reader for tests/bad/trace/$fmt" >&2; exit 1 ;;
+	esac
+	for f in "$d"*; do seed "bad_${fmt}_$(basename "$f")" "$sel" "$f"; done
+done
 echo "$(find "$C" -type f | wc -l) config seeds, $(find "$T" -type f | wc -l) trace seeds"

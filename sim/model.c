@@ -1512,7 +1512,13 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 {
 	uint32_t j = pool_get(&m->jobs);
 	if (j == NIL) {
-		err_set(m->err, ERR_INTERNAL, "out of memory (jobs)");
+		/* name the place: an overload (a rate far above what the
+		 * functions serve, queues unbounded) is the usual cause */
+		err_set(m->err, ERR_INTERNAL, "sources[%d] ('%s') at t = %.9g s: "
+			"out of memory with %lu messages in flight (the load "
+			"outruns the functions: bound queue_capacity or lower "
+			"the rate)", (int)(s - m->src), s->cfg->topic, m->now,
+			(unsigned long)m->jobs.live);
 		fail(m);
 		return;
 	}

@@ -232,6 +232,24 @@ static int rec_schema(struct rec *r, struct err *e)
 	}
 	sqlite3_finalize(st);
 
+	/* Tables but no meta: another program's database (or a stray file
+	 * that SQLite reads); adding spate's tables to it would mix them in. */
+	int nall = 0, has_meta = 0;
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT count(*), coalesce(sum(name = 'meta'), 0)"
+			       " FROM sqlite_master WHERE type = 'table'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return rec_fail(r, "reading schema", e);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		nall = sqlite3_column_int(st, 0);
+		has_meta = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (nall > 0 && !has_meta)
+		return err_set(e, ERR_INPUT, "%s: not a spate results database"
+			       " (it has tables, but no meta table); use a"
+			       " new file", r->path);
+
 	if (ntables < REC_NTABLES &&
 	    sqlite3_exec(r->db, rec_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
 		rec_fail(r, "creating schema", e);

@@ -380,6 +380,10 @@ static int db_fail(sqlite3 *db, const char *path, const char *what,
 		return err_set(e, ERR_INPUT,
 			       "%s: not a spate results database (%s)", path,
 			       sqlite3_errmsg(db));
+	/* the user's file, damaged (truncated, overwritten): bad input */
+	if ((rc & 0xff) == SQLITE_CORRUPT)
+		return err_set(e, ERR_INPUT, "%s: %s: damaged database file (%s)",
+			       path, what, sqlite3_errmsg(db));
 	return err_set(e, ERR_INTERNAL, "%s: %s: %s", path, what,
 		       sqlite3_errmsg(db));
 }

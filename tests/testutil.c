@@ -373,6 +373,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
+	/* each CU_basic_run_suite resets CUnit's counts: sum them */
+	unsigned failed = 0, run = 0;
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++) {
 			CU_pSuite s = CU_get_suite(argv[i]);
@@ -382,12 +384,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			CU_basic_run_suite(s);
+			failed += CU_get_number_of_failures();
+			run += CU_get_number_of_tests_run();
 		}
 	} else {
 		CU_basic_run_tests();
+		failed = CU_get_number_of_failures();
+		run = CU_get_number_of_tests_run();
 	}
-	unsigned failed = CU_get_number_of_failures();
-	unsigned run = CU_get_number_of_tests_run();
 	CU_cleanup_registry();
 	return failed || run == 0 ? 1 : 0;
 }

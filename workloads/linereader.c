@@ -103,6 +103,10 @@ static int lr_read_error(struct lr *r, struct err *e)
 	if (errnum == Z_MEM_ERROR)
 		return err_set(e, ERR_INTERNAL, "%s:%ld: out of memory", r->path,
 			       r->line + 1);
+	/* gzerror prefixes the name given to gzdopen ("<fd:3>: "), which
+	 * means nothing to the user: the path is already in front */
+	if (msg && !strncmp(msg, "<fd:", 4) && strstr(msg, ": "))
+		msg = strstr(msg, ": ") + 2;
 	return err_set(e, ERR_INPUT, "%s:%ld: corrupt or truncated gzip data: %s",
 		       r->path, r->line + 1, msg && *msg ? msg : "unknown zlib error");
 }
@@ -152,8 +156,17 @@ int lr_next(struct lr *r, char **line, size_t *len, struct err *e)
 		off += n;
 		if (r->buf[off - 1] == '\n')
 			break;
-		if (n < (size_t)chunk - 1)
-			break;   /* short read without newline: end of file */
+		if (n < (size_t)chunk - 1) {
+			/* short read without newline: end of file, or a gzip
+			 * stream cut short, whose last partial line gzgets
+			 * returns before reporting the cut; that line must not
+			 * be parsed (it may be a valid row with a wrong number) */
+			int errnum = Z_OK;
+			gzerror(r->f, &errnum);
+			if (errnum != Z_OK)
+				return lr_read_error(r, e);
+			break;
+		}
 	}
 	r->line++;
 	if (off > 0 && r->buf[off - 1] == '\n')
