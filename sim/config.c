@@ -2479,7 +2479,8 @@ static uint64_t fnv1a64(const char *s)
 	return h;
 }
 
-static void syntax_error(struct ld *L, const char *text, const char *where)
+int config_syntax_error(const char *name, const char *text, const char *where,
+			struct err *e)
 {
 	size_t len = strlen(text);
 	size_t pos = where && where >= text && where <= text + len ? (size_t)(where - text) : len;
@@ -2504,8 +2505,8 @@ static void syntax_error(struct ld *L, const char *text, const char *where)
 	size_t n = strcspn(text + pos, "\r\n");
 	if (n > 20)
 		n = 20;
-	err_set(L->e, ERR_INPUT, "%s:%d:%d: JSON syntax error near '%.*s'", L->name, line,
-		col, (int)n, text + pos);
+	return err_set(e, ERR_INPUT, "%s:%d:%d: JSON syntax error near '%.*s'", name, line,
+		       col, (int)n, text + pos);
 }
 
 /* cJSON prints numbers with 15 significant digits, which loses seeds above
@@ -2565,7 +2566,7 @@ static struct config *load(const char *text, size_t size, const char *name, char
 	const char *end = NULL;
 	root = cJSON_ParseWithOpts(text, &end, 1);
 	if (!root) {
-		syntax_error(&L, text, end ? end : cJSON_GetErrorPtr());
+		config_syntax_error(L.name, text, end ? end : cJSON_GetErrorPtr(), L.e);
 		goto bad;
 	}
 	for (int i = 0; i < nsets; i++)

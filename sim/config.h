@@ -200,6 +200,13 @@ struct config *config_parse(const char *text, const char *name,
 			    const char *const *sets, int nsets, struct err *e);
 void config_free(struct config *c);
 
+/* The error for a JSON document that does not parse: "name:LINE:COL: JSON
+ * syntax error near '...'", located from cJSON's error pointer `where`
+ * into text (a parse error at the end of a line or of the input points at
+ * its last real character). Returns -1 with e set, ERR_INPUT. */
+int config_syntax_error(const char *name, const char *text, const char *where,
+			struct err *e);
+
 /* Index of the function called name, or -1. */
 int config_function_index(const struct config *c, const char *name);
 

@@ -1624,6 +1624,20 @@ static uint64_t fn_source_appends(const struct model *m, const struct fn *f)
 	return n;
 }
 
+/* Room in the scratch array for one value per replica of f. Returns 0, or
+ * -1 when memory runs out (callers then skip an optional computation). */
+static int scratch_fit(struct model *m, const struct fn *f)
+{
+	if (m->capscratch >= f->caprep)
+		return 0;
+	double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
+	if (!x)
+		return -1;
+	m->scratch = x;
+	m->capscratch = f->caprep;
+	return 0;
+}
+
 /* Replacing slow replicas (cluster.replace_slow): READY replicas whose
  * observed service time is over ratio x the median of those observed
  * enough are drained, each replaced by a new replica placed on another
@@ -1633,13 +1647,8 @@ static void replace_slow(struct model *m, struct fn *f)
 	const struct cfg_cluster *cc = &m->cfg->cluster;
 	if (f->n_ready < 3)
 		return;
-	if (m->capscratch < f->nrep) {
-		double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
-		if (!x)
-			return;
-		m->scratch = x;
-		m->capscratch = f->caprep;
-	}
+	if (scratch_fit(m, f) != 0)
+		return;   /* no replacement this scrape */
 	int n = 0;
 	for (int r = 0; r < f->nrep; r++)
 		if (f->rep[r].state == REP_READY &&
@@ -1725,13 +1734,8 @@ static void replica_speeds(struct model *m, const struct fn *f, struct fn_view *
 	v->slowest_ratio = 1;
 	if (!f->track_speed || f->lb == LB_CENTRAL || f->nrl == 0)
 		return;
-	if (m->capscratch < f->nrl) {
-		double *x = realloc(m->scratch, (size_t)f->caprep * sizeof *x);
-		if (!x)
-			return;   /* the view stays "unknown" */
-		m->scratch = x;
-		m->capscratch = f->caprep;
-	}
+	if (scratch_fit(m, f) != 0)
+		return;   /* the view stays "unknown" */
 	int n = 0;
 	double slowest = 0;
 	for (int k = 0; k < f->nrl; k++) {

@@ -282,32 +282,6 @@ static int sw_oom(const char *name, struct err *e)
 	return err_set(e, ERR_INTERNAL, "%s: out of memory", name);
 }
 
-static void sw_syntax(const char *name, const char *text, const char *where,
-		      struct err *e)
-{
-	size_t len = strlen(text);
-	size_t pos = where && where >= text && where <= text + len
-		? (size_t)(where - text) : len;
-	if (pos >= len || text[pos] == '\n' || text[pos] == '\r') {
-		while (pos > 0 && strchr(" \t\r\n", text[pos - 1]))
-			pos--;
-		if (pos > 0)
-			pos--;
-	}
-	int line = 1, col = 1;
-	for (size_t i = 0; i < pos; i++) {
-		if (text[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	size_t n = strcspn(text + pos, "\r\n");
-	err_set(e, ERR_INPUT, "%s:%d:%d: JSON syntax error near '%.*s'", name,
-		line, col, (int)(n > 20 ? 20 : n), text + pos);
-}
-
 /* Checks that obj has only the allowed keys, once each. at: the JSON path
  * of obj ("" for the top). */
 static int sw_keys(const char *name, const char *at, const cJSON *obj,
@@ -762,7 +736,7 @@ static struct sweep *sw_parse(const char *text, const char *name,
 	const char *end = NULL;
 	root = cJSON_ParseWithOpts(text, &end, 1);
 	if (!root) {
-		sw_syntax(name, text, end ? end : cJSON_GetErrorPtr(), e);
+		config_syntax_error(name, text, end ? end : cJSON_GetErrorPtr(), e);
 		goto bad;
 	}
 	if (!cJSON_IsObject(root)) {
