@@ -26,6 +26,8 @@ struct node {
 	double mem_free;
 	int replicas;
 	int up;
+	int down;            /* crashes not yet repaired */
+	double t_down;       /* when it last went down */
 	double persistent;   /* slowdown of a slow node, 1 otherwise */
 	double episode;      /* slowdown of the running episode, 1 if none */
 };
@@ -34,8 +36,9 @@ struct cluster {
 	const struct cfg_cluster *cfg;
 	struct node *node;
 	int n;
-	struct rng *r_place, *r_onset, *r_episode, *r_inflation;
-	uint64_t episodes;
+	struct rng *r_place, *r_onset, *r_episode, *r_inflation, *r_crash, *r_repair;
+	uint64_t episodes, crashes;
+	double down_s;       /* node-seconds down, over repaired outages */
 	double factor_sum;
 };
 
@@ -77,7 +80,9 @@ struct cluster *cluster_new(const struct cfg_cluster *cfg, uint64_t seed,
 	if (!(c->r_place = stream(seed, "cluster/placement", rng_type, e)) ||
 	    !(c->r_onset = stream(seed, "cluster/onset", rng_type, e)) ||
 	    !(c->r_episode = stream(seed, "cluster/episode", rng_type, e)) ||
-	    !(c->r_inflation = stream(seed, "cluster/inflation", rng_type, e))) {
+	    !(c->r_inflation = stream(seed, "cluster/inflation", rng_type, e)) ||
+	    !(c->r_crash = stream(seed, "cluster/crash", rng_type, e)) ||
+	    !(c->r_repair = stream(seed, "cluster/repair", rng_type, e))) {
 		cluster_free(c);
 		return NULL;
 	}
@@ -116,6 +121,8 @@ void cluster_free(struct cluster *c)
 	rng_free(c->r_onset);
 	rng_free(c->r_episode);
 	rng_free(c->r_inflation);
+	rng_free(c->r_crash);
+	rng_free(c->r_repair);
 	free(c->node);
 	free(c);
 }
@@ -278,4 +285,53 @@ uint64_t cluster_episodes(const struct cluster *c)
 double cluster_factor_sum(const struct cluster *c)
 {
 	return c->factor_sum;
+}
+
+int cluster_has_crashes(const struct cluster *c)
+{
+	return c->cfg->node_ttf != NULL && c->n > 0;
+}
+
+double cluster_next_crash(struct cluster *c)
+{
+	return dist_sample(c->cfg->node_ttf, c->r_crash, 0);
+}
+
+double cluster_repair_time(struct cluster *c)
+{
+	return dist_sample(c->cfg->node_repair, c->r_repair, 0);
+}
+
+void cluster_node_down(struct cluster *c, int node, double now)
+{
+	struct node *nd = &c->node[node];
+	if (nd->down++ == 0) {
+		nd->t_down = now;
+		c->crashes++;
+	}
+	nd->up = 0;
+}
+
+int cluster_node_up(struct cluster *c, int node, double now)
+{
+	struct node *nd = &c->node[node];
+	if (nd->down == 0 || --nd->down > 0)
+		return 0;
+	nd->up = 1;
+	c->down_s += now - nd->t_down;
+	return 1;
+}
+
+uint64_t cluster_crashes(const struct cluster *c)
+{
+	return c->crashes;
+}
+
+double cluster_down_time(const struct cluster *c, double now)
+{
+	double s = c->down_s;
+	for (int i = 0; i < c->n; i++)
+		if (c->node[i].down)
+			s += now - c->node[i].t_down;
+	return s;
 }

@@ -10,7 +10,8 @@
  * and factor, and calls cluster_slow_begin/end when they come due, so this
  * module holds state and random streams but no calendar.
  * Streams: "cluster/placement", "cluster/slow_nodes", "cluster/onset",
- * "cluster/episode", "cluster/inflation" -- one per concern, so turning on
+ * "cluster/episode", "cluster/inflation", "cluster/crash",
+ * "cluster/repair" -- one per concern, so turning on
  * one does not shift the draws of another.
  * Ownership: the cluster keeps a pointer to the config's cfg_cluster, which
  * must outlive it.
@@ -59,6 +60,20 @@ int cluster_is_slow(const struct cluster *c, int node);
 /* The multiplier of one invocation's service time: 1, or with the
  * configured probability a sample of the inflation factor (>= 1). */
 double cluster_inflation(struct cluster *c);
+
+/* Node crashes. The model owns time here too: it draws each node's time to
+ * failure and repair from these, and says when a node goes down and comes
+ * back. Down is a count, so a scheduled crash overlapping a random one
+ * keeps the node down until both have been repaired. A node that is down
+ * takes no replica (its replicas are the model's to kill first). */
+int cluster_has_crashes(const struct cluster *c);   /* node_ttf given */
+double cluster_next_crash(struct cluster *c);       /* a node_ttf draw */
+double cluster_repair_time(struct cluster *c);      /* a node_repair draw */
+void cluster_node_down(struct cluster *c, int node, double now);
+/* Returns 1 when the node is up again (no crash left unrepaired). */
+int cluster_node_up(struct cluster *c, int node, double now);
+uint64_t cluster_crashes(const struct cluster *c);   /* outages begun */
+double cluster_down_time(const struct cluster *c, double now); /* node-s */
 
 /* What the node timeline shows. */
 const char *cluster_class(const struct cluster *c, int node);

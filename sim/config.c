@@ -73,7 +73,16 @@
  *     "object_store": { "gets": distribution [0], "puts": distribution [0]
  *                       (requests per invocation, rounded at random),
  *                       "get_bytes": distribution [0], "put_bytes":
- *                       distribution [0] (per request) } [none] }
+ *                       distribution [0] (per request) } [none]
+ *     "failures": { "replica_ttf_s": distribution or null [null: replicas do
+ *                   not crash] (from placement), "error_p": number in [0, 1)
+ *                   [0] (per attempt, at the end of its service),
+ *                   "restart_s": number >= 0 [0] (a crashed replica is
+ *                   replaced this long after) }
+ *     "retry": { "max_attempts": integer 1..65535 [3] (then dead-lettered),
+ *                "backoff_s": number >= 0 [1], "backoff_factor": number >= 1
+ *                [2], "backoff_max_s": number >= 0 [60],
+ *                "jitter": "none" | "full" ["none"] } }
  *   "autoscaler": { "policy": name from the policy registry ["static"],
  *                     or {"name": name, ...params} or {"so": path to a
  *                     shared object, "symbol": string ["spate_policy"],
@@ -118,7 +127,14 @@
  *                     "min_samples": integer >= 1 [20] } [null: none]
  *     "replace_slow": null or { "ratio": number > 1 [3] (over the median of the
  *                     replicas' observed service times), "min_samples":
- *                     integer >= 1 [10] (per replica) } [null: none] }
+ *                     integer >= 1 [10] (per replica) } [null: none]
+ *     "failures": { "node_ttf_s": distribution or null [null: no crashes]
+ *                   (each node's time up before it crashes),
+ *                   "node_repair_s": distribution [600] (time down),
+ *                   "schedule": array of {"node": required index, "at_s":
+ *                   required number >= 0, "down_s": number > 0 [600]} [],
+ *                   "detect_s": number >= 0 [40] (a crashed node's replicas
+ *                   are replaced this long after the crash) } }
  * }
  * Distribution: a bare number (deterministic), or an object with "type" and
  * the parameters of that type, plus "per_byte": number >= 0 [0] on any type
@@ -1571,6 +1587,51 @@ static int load_edges(struct ld *L, int i, const cJSON *ej, cJSON *res)
 	return 0;
 }
 
+static const char *const jitters[] = {"none", "full"};
+
+/* A function's "failures" and "retry" sections (always resolved: they have
+ * defaults that matter once something fails). */
+static int load_failures(struct ld *L, struct cfg_function *f, const cJSON *fj,
+			 cJSON *res)
+{
+	static const char *const fail_keys[] = {"replica_ttf_s", "error_p", "restart_s"};
+	static const char *const retry_keys[] = {
+		"max_attempts", "backoff_s", "backoff_factor", "backoff_max_s", "jitter",
+	};
+	struct rule prob = {.lo_kind = LO_GE, .lo = 0, .hi = 1};
+	struct rule ge1 = {.lo_kind = LO_GE, .lo = 1, .hi = INFINITY};
+	const cJSON *fs, *rt;
+	cJSON *rf, *rr;
+	if (get_section(L, fj, "failures", &fs) < 0 || !(rf = put_obj(L, res, "failures")))
+		return -1;
+	size_t at = at_key(L, "failures");
+	if ((fs && check_keys(L, fs, fail_keys, NKEYS(fail_keys), NULL, 0) < 0) ||
+	    get_opt_dist(L, fs, "replica_ttf_s", &f->replica_ttf, rf) < 0 ||
+	    get_num(L, fs, "error_p", 0, prob, &f->error_p, rf) < 0 ||
+	    get_num(L, fs, "restart_s", 0, R_GE0, &f->restart_s, rf) < 0)
+		return -1;
+	if (f->error_p >= 1) {
+		at_key(L, "error_p");
+		return fail(L, "must be < 1 (every attempt would fail), got %s",
+			    num_txt(f->error_p).s);
+	}
+	at_pop(L, at);
+	if (get_section(L, fj, "retry", &rt) < 0 || !(rr = put_obj(L, res, "retry")))
+		return -1;
+	at = at_key(L, "retry");
+	int mode;
+	if ((rt && check_keys(L, rt, retry_keys, NKEYS(retry_keys), NULL, 0) < 0) ||
+	    get_int(L, rt, "max_attempts", 3, 1, 65535, &f->max_attempts, rr) < 0 ||
+	    get_num(L, rt, "backoff_s", 1, R_GE0, &f->backoff_s, rr) < 0 ||
+	    get_num(L, rt, "backoff_factor", 2, ge1, &f->backoff_factor, rr) < 0 ||
+	    get_num(L, rt, "backoff_max_s", 60, R_GE0, &f->backoff_max_s, rr) < 0 ||
+	    get_enum(L, rt, "jitter", jitters, NKEYS(jitters), 0, &mode, rr) < 0)
+		return -1;
+	f->jitter = mode;
+	at_pop(L, at);
+	return 0;
+}
+
 static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_as,
 			 cJSON *res)
 {
@@ -1579,6 +1640,7 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 		"concurrency", "memory_mb", "keep_alive_s", "min_replicas",
 		"max_replicas", "initial_replicas", "queue_capacity", "on_full",
 		"on_demand", "edges", "scaling", "node_slots", "object_store",
+		"failures", "retry",
 	};
 	static const char *const io_keys[] = {"gets", "puts", "get_bytes", "put_bytes"};
 	static const char *const scaling_keys[] = {"managed"};
@@ -1626,6 +1688,8 @@ static int load_function(struct ld *L, int i, const cJSON *fj, const cJSON *res_
 			return -1;
 		at_pop(L, aio);
 	}
+	if (load_failures(L, f, fj, res) < 0)
+		return -1;
 
 	const cJSON *ka = member(fj, "keep_alive_s");
 	at = at_key(L, "keep_alive_s");
@@ -2090,10 +2154,70 @@ static int load_nodes(struct ld *L, const cJSON *nodes, cJSON *res)
 	return 0;
 }
 
+/* cluster.failures: node crashes, as a renewal process and/or a schedule. */
+static int load_node_failures(struct ld *L, const cJSON *s, cJSON *r)
+{
+	static const char *const keys[] = {"node_ttf_s", "node_repair_s", "schedule",
+					   "detect_s"};
+	static const char *const crash_keys[] = {"node", "at_s", "down_s"};
+	struct cfg_cluster *cl = &L->c->cluster;
+	const cJSON *fs;
+	cJSON *rf, *ra;
+	if (get_section(L, s, "failures", &fs) < 0 || !(rf = put_obj(L, r, "failures")))
+		return -1;
+	size_t at = at_key(L, "failures");
+	if ((fs && check_keys(L, fs, keys, NKEYS(keys), NULL, 0) < 0) ||
+	    get_opt_dist(L, fs, "node_ttf_s", &cl->node_ttf, rf) < 0 ||
+	    get_dist(L, fs, "node_repair_s", 600, &cl->node_repair, rf) < 0 ||
+	    get_num(L, fs, "detect_s", 40, R_GE0, &cl->detect_s, rf) < 0)
+		return -1;
+	if (cl->node_ttf && !cl->nnodes) {
+		at_key(L, "node_ttf_s");
+		return fail(L, "node crashes need nodes (cluster.nodes is empty)");
+	}
+	const cJSON *sch = member(fs, "schedule");
+	size_t as = at_key(L, "schedule");
+	if (!(ra = put_arr(L, rf, "schedule")))
+		return -1;
+	if (sch && !cJSON_IsArray(sch))
+		return fail(L, "must be an array, got %s", describe(sch).s);
+	int n = sch ? cJSON_GetArraySize(sch) : 0, i = 0;
+	if (n && !(cl->schedule = calloc((size_t)n, sizeof *cl->schedule)))
+		return oom(L);
+	for (const cJSON *it = sch ? sch->child : NULL; it; it = it->next, i++) {
+		struct cfg_crash *cr = &cl->schedule[i];
+		size_t ai = at_idx(L, i);
+		cJSON *rc = put_obj(L, ra, NULL);
+		if (!rc)
+			return -1;
+		if (!cJSON_IsObject(it))
+			return fail(L, "must be an object, got %s", describe(it).s);
+		cl->nschedule = i + 1;
+		if (!member(it, "node") || !member(it, "at_s")) {
+			at_key(L, member(it, "node") ? "at_s" : "node");
+			return fail(L, "required");
+		}
+		if (check_keys(L, it, crash_keys, NKEYS(crash_keys), NULL, 0) < 0 ||
+		    get_int(L, it, "node", 0, 0, 99999, &cr->node, rc) < 0 ||
+		    get_num(L, it, "at_s", 0, R_GE0, &cr->at_s, rc) < 0 ||
+		    get_num(L, it, "down_s", 600, R_GT0, &cr->down_s, rc) < 0)
+			return -1;
+		if (cr->node >= cl->nnodes) {
+			at_key(L, "node");
+			return fail(L, "no such node: the cluster has %d nodes (0..%d), got %d",
+				    cl->nnodes, cl->nnodes - 1, cr->node);
+		}
+		at_pop(L, ai);
+	}
+	at_pop(L, as);
+	at_pop(L, at);
+	return 0;
+}
+
 static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 {
 	static const char *const keys[] = {"nodes", "placement", "lb", "stragglers",
-					   "speculation", "replace_slow"};
+					   "speculation", "replace_slow", "failures"};
 	static const char *const spec_keys[] = {"k", "quantile", "min_samples"};
 	static const char *const repl_keys[] = {"ratio", "min_samples"};
 	static const char *const st_keys[] = {
@@ -2188,6 +2312,8 @@ static int load_cluster(struct ld *L, const cJSON *root, cJSON *res)
 		return -1;
 	}
 	at_pop(L, arl);
+	if (load_node_failures(L, s, r) < 0)
+		return -1;
 	/* a replica must fit on some node, or it would wait forever */
 	for (int i = 0; cl->nnodes && i < L->c->nfunctions; i++) {
 		const struct cfg_function *f = &L->c->functions[i];
@@ -2689,6 +2815,7 @@ void config_free(struct config *c)
 		dist_free(f->io_puts);
 		dist_free(f->io_get_bytes);
 		dist_free(f->io_put_bytes);
+		dist_free(f->replica_ttf);
 		free(f->edges);
 		if (c->policy)
 			params_free(c->policy->params, c->policy->nparams, f->policy_params);
@@ -2703,6 +2830,9 @@ void config_free(struct config *c)
 	dist_free(c->cluster.slowdown);
 	dist_free(c->cluster.episode_s);
 	dist_free(c->cluster.inflation);
+	dist_free(c->cluster.node_ttf);
+	dist_free(c->cluster.node_repair);
+	free(c->cluster.schedule);
 	dist_free(c->objstore.get_latency);
 	dist_free(c->objstore.put_latency);
 	plugin_close(c->plugin);   /* after the params its table describes */

@@ -106,6 +106,16 @@ struct cfg_function {
 	 * PUTs after it, one after another (io: the section was given) */
 	int io;
 	struct dist *io_gets, *io_puts, *io_get_bytes, *io_put_bytes;
+	/* failures: each replica crashes after a replica_ttf draw from its
+	 * placement (NULL: never); each invocation fails with error_p at the
+	 * end of its service; a crashed replica is replaced restart_s later */
+	struct dist *replica_ttf;
+	double error_p, restart_s;
+	/* a failed invocation is offered again after backoff_s x
+	 * backoff_factor^(n-1) (at most backoff_max_s; full jitter: a uniform
+	 * fraction of it), until max_attempts have failed: then dead-lettered */
+	int max_attempts, jitter;
+	double backoff_s, backoff_factor, backoff_max_s;
 };
 
 struct cfg_cost {
@@ -158,6 +168,14 @@ struct cfg_cluster {
 	 * and a new one started on another node (0: off) */
 	double replace_ratio;
 	int replace_min_samples;
+	/* node crashes: per node a renewal process (up for a node_ttf draw,
+	 * down for a node_repair draw; NULL: none) and the crashes listed in
+	 * the schedule; the replicas of a crashed node are replaced detect_s
+	 * later (the time the control plane takes to notice) */
+	struct dist *node_ttf, *node_repair;
+	struct cfg_crash { int node; double at_s, down_s; } *schedule;
+	int nschedule;
+	double detect_s;
 };
 
 struct config {

@@ -13,7 +13,9 @@
  *    state allocates nothing; queued messages are in intrusive FIFOs, never in
  *    the calendar, which holds only completions, timers and arrivals.
  * Invariants:
- *  - arrivals = completed + dropped + in system (jobs), at every instant.
+ *  - arrivals = completed + dropped + dead-lettered + in system (jobs), at
+ *    every instant: a failed attempt (crash, error) waits for its retry as a
+ *    message outside every queue, still in the system.
  *  - a replica slot is held from service start until every output of the
  *    message was accepted downstream (backpressure holds it longer).
  *  - time integrals (replica-seconds by state, busy slots, queue length) are
@@ -22,6 +24,9 @@
  *    reused after GONE has a new generation, so stale timers are ignored.
  *  - a replica holds at most one pending keep-alive event; on expiry it is
  *    re-armed if the replica was used since (DESIGN.md: no cancel/re-insert).
+ * Crashes free a replica's messages at once; their completion events stay
+ * in the calendar and are recognised as stale by the message's service
+ * serial, which every EV_DONE carries.
  * Dispatch is join-the-idle-queue over the function's replicas (a central
  * FIFO per function, lowest-numbered free replica first), which is what the
  * M/M/c validation models and lets surplus replicas idle out.
@@ -71,7 +76,17 @@ enum ev_kind {
 	EV_RETRY,     /* a = msg: a throttled request is offered again */
 	EV_SLOW,      /* a = node, b = 1: an episode starts, 0: it ends */
 	EV_SPEC,      /* a = msg, b = its serial: time to speculate */
+	EV_CRASH,     /* a = fn, b = replica | gen << 32: the replica dies */
+	EV_NODE,      /* a = node, b = enum node_ev */
+	EV_RESTORE,   /* a = fn: replace crashed replicas (back to target) */
 };
+
+/* Node crashes come from two independent sources, each with its own
+ * repair, so a node is down while either has it down. */
+enum node_ev { NODE_CRASH, NODE_REPAIR, NODE_SCHED_CRASH, NODE_SCHED_REPAIR };
+
+#define REP_LOST UINT32_MAX   /* msg.replica of a held message whose
+				 replica crashed: no slot to release */
 
 enum rep_state { REP_PENDING, REP_READY, REP_DRAINING, REP_GONE };
 
@@ -84,6 +99,7 @@ struct job {
 	uint32_t src, part;
 	uint32_t next;        /* partition FIFO while not dispatched */
 	uint8_t dropped, recorded;
+	uint8_t dead;         /* a message of it was dead-lettered */
 };
 
 struct msg {
@@ -99,6 +115,7 @@ struct msg {
 	uint8_t clone;        /* a speculative duplicate */
 	uint8_t cancelled;    /* lost the race: its completion is void */
 	uint16_t attempt;     /* throttled offers so far (retry backoff) */
+	uint16_t fails;       /* failed attempts so far (crash or error) */
 	uint32_t twin;        /* the other copy of a speculated invocation */
 	uint32_t serial;      /* per service start: stale timers see a change */
 };
@@ -191,6 +208,10 @@ struct fn {
 	double spec_timeout;  /* 0: not yet known */
 	uint64_t speculations, spec_wins, spec_skipped;
 	double est_s;         /* observed service time over all replicas */
+	/* failures */
+	struct rng *r_crash, *r_error, *r_retry;
+	uint64_t replica_crashes, errors, crash_lost, retries, dead_letters;
+	long retry_wait;      /* failed or throttled, waiting for EV_RETRY */
 };
 
 struct part {
@@ -236,7 +257,7 @@ struct model {
 	int sources_live;
 	int next_src;         /* armed source with the earliest arrival, or -1 */
 	/* jobs */
-	uint64_t arrivals, completed, dropped, in_system;
+	uint64_t arrivals, completed, dropped, dead_lettered, in_system;
 	double t_sys, a_sys;        /* integral of jobs in system */
 	uint64_t slo_violations, recorded_done;
 	struct hist *e2e;
@@ -264,6 +285,9 @@ struct model {
 	size_t nunplaced, capunplaced;
 	int place_due;        /* room freed: try the waiting replicas */
 	double a_slow;        /* node-seconds in a slow episode */
+	int failures_on;      /* something can crash or fail: report it */
+	uint32_t *lost;       /* scratch: messages a crash took */
+	size_t caplost;
 	int nslow;
 	double t_slow;
 	/* ground truth for a policy that reads the future (the oracle) */
@@ -294,7 +318,8 @@ static int fail(struct model *m)
 static int is_periodic(enum ev_kind kind)
 {
 	return kind == EV_SCRAPE || kind == EV_DECIDE || kind == EV_TIMELINE ||
-	       kind == EV_STOP || kind == EV_SLOW;
+	       kind == EV_STOP || kind == EV_SLOW || kind == EV_CRASH ||
+	       kind == EV_NODE;
 }
 
 static void at(struct model *m, double t, enum ev_kind kind, uint32_t a,
@@ -490,6 +515,9 @@ static void rep_placed(struct model *m, struct fn *f, int r, int waited)
 	struct replica *rp = &f->rep[r];
 	if (waited)
 		f->n_unplaced--;
+	if (f->r_crash)
+		at(m, m->now + dist_sample(f->cfg->replica_ttf, f->r_crash, 0), EV_CRASH,
+		   (uint32_t)f->idx, rep_ref(f, r));
 	if (f->cfg->cold_start && f->cfg->cold_mode == COLD_DELAY) {
 		if (!waited) {
 			rp->state = REP_PENDING;
@@ -648,6 +676,8 @@ static void job_finish(struct model *m, uint32_t j)
 	m->in_system--;
 	if (jb->dropped) {
 		m->dropped++;
+	} else if (jb->dead) {
+		m->dead_lettered++;
 	} else {
 		m->completed++;
 		if (jb->recorded) {
@@ -743,7 +773,7 @@ static long account_inflight(const struct model *m)
  * message outside every queue, on a timer with exponential backoff and full
  * jitter. It is still in the system, so nothing is lost or counted twice. */
 static void throttle(struct model *m, struct fn *f, uint32_t j, int entry,
-		     unsigned attempt)
+		     unsigned attempt, unsigned fails)
 {
 	uint32_t i = pool_get(&m->msgs);
 	if (i == NIL) {
@@ -756,7 +786,10 @@ static void throttle(struct model *m, struct fn *f, uint32_t j, int entry,
 	ms->fn = (uint32_t)f->idx;
 	ms->entry = (uint8_t)entry;
 	ms->attempt = (uint16_t)(attempt < 60000 ? attempt + 1 : attempt);
+	ms->fails = (uint16_t)fails;
+	ms->serial = 0;
 	f->throttles++;
+	f->retry_wait++;
 	double cap = m->rules.retry_base_s * ldexp(1.0, attempt < 60 ? (int)attempt : 60);
 	if (cap > m->rules.retry_max_s)
 		cap = m->rules.retry_max_s;
@@ -774,7 +807,7 @@ static void msg_finish(struct model *m, uint32_t i);
 static void enqueue(struct model *m, struct fn *f, uint32_t i);
 
 static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
-		    uint32_t holder, unsigned attempt);
+		    uint32_t holder, unsigned attempt, unsigned fails);
 
 /* Offers a new message for job j to f. Returns 1 if it was admitted,
  * dropped or throttled, 0 if it is blocked (then `holder` keeps its slot). */
@@ -788,23 +821,27 @@ static int fn_offer(struct model *m, struct fn *f, uint32_t j, int entry,
 	f->idle = 0;
 	if (!f->n_ready || (f->on_demand && avail_first(f) < 0))
 		f->cold_requests += 1;
-	return fn_admit(m, f, j, entry, holder, 0);
+	return fn_admit(m, f, j, entry, holder, 0, 0);
 }
 
+/* `fails`: attempts of this invocation that failed before. A retry has no
+ * holder, but under backpressure it is admitted over capacity rather than
+ * dropped: it was admitted once, and its sender holds it until then. */
 static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
-		    uint32_t holder, unsigned attempt)
+		    uint32_t holder, unsigned attempt, unsigned fails)
 {
 	if (f->per_request && m->rules.account_concurrency > 0 &&
 	    account_inflight(m) >= m->rules.account_concurrency) {
-		throttle(m, f, j, entry, attempt);
+		throttle(m, f, j, entry, attempt, fails);
 		return 1;
 	}
 	if (f->on_demand && on_demand_start(m, f) < 0) {
-		throttle(m, f, j, entry, attempt);
+		throttle(m, f, j, entry, attempt, fails);
 		return 1;
 	}
-	if (!fn_has_room(f)) {
-		if (f->cfg->on_full == FULL_DROP || holder == NIL) {
+	int over = !fn_has_room(f);
+	if (over) {
+		if (f->cfg->on_full == FULL_DROP || (holder == NIL && !fails)) {
 			f->drops++;
 			job_at(m, j)->dropped = 1;
 			if (entry)
@@ -829,8 +866,10 @@ static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 	ms->holder = NIL;
 	ms->clone = ms->cancelled = 0;
 	ms->twin = NIL;
+	ms->fails = (uint16_t)fails;
+	ms->serial = 0;
 	fn_account(m, f);
-	if (!fn_has_room(f)) {
+	if (over && holder != NIL) {
 		ms->holder = holder;
 		msg_at(m, holder)->blocked++;
 		fifo_push(m, &f->blocked, i);
@@ -912,10 +951,12 @@ static void start_service(struct model *m, struct fn *f, int r, uint32_t i)
 	}
 	if (f->cfg->io)
 		d += io_time(m, f, size);
-	at(m, m->now + d, EV_DONE, i, 0);
 	if (++m->serial == 0)   /* 0 marks a message out of service */
 		m->serial = 1;
 	ms->serial = m->serial;
+	/* the serial lets a crash free the message at once: this event then
+	 * finds another serial (or 0) at the index and is ignored */
+	at(m, m->now + d, EV_DONE, i, ms->serial);
 	if (f->spec_timeout > 0 && !ms->clone)
 		at(m, m->now + f->spec_timeout, EV_SPEC, i, ms->serial);
 }
@@ -1189,9 +1230,10 @@ static void on_retry(struct model *m, uint32_t i)
 	struct fn *f = &m->fn[ms->fn];
 	uint32_t j = ms->job;
 	int entry = ms->entry;
-	unsigned attempt = ms->attempt;
+	unsigned attempt = ms->attempt, fails = ms->fails;
 	pool_put(&m->msgs, i);
-	fn_admit(m, f, j, entry, NIL, attempt);
+	f->retry_wait--;
+	fn_admit(m, f, j, entry, NIL, attempt, fails);
 }
 
 /* The message is done with its slot: all outputs admitted. */
@@ -1201,11 +1243,13 @@ static void msg_finish(struct model *m, uint32_t i)
 	struct fn *f = &m->fn[ms->fn];
 	uint32_t j = ms->job;
 	int entry = ms->entry;
-	if (ms->held) {
-		fn_account(m, f);
-		f->holding--;
+	if (ms->replica != REP_LOST) {   /* else its replica crashed */
+		if (ms->held) {
+			fn_account(m, f);
+			f->holding--;
+		}
+		rep_release_slot(m, f, (int)ms->replica);
 	}
-	rep_release_slot(m, f, (int)ms->replica);
 	ms->serial = 0;
 	pool_put(&m->msgs, i);
 	if (entry)
@@ -1274,15 +1318,79 @@ static void on_spec(struct model *m, uint32_t i, uint32_t serial)
 	start_service(m, f, r, c);
 }
 
-static void on_done(struct model *m, uint32_t i)
+/* The slot of a message that ended without finishing (an error, or a
+ * duplicate whose twin goes on) is free: start the next. */
+static void slot_freed(struct model *m, struct fn *f)
+{
+	fn_dispatch(m, f);
+	if (!f->busy_slots && !fn_waiting(f) && !f->blocked.len && !f->idle)
+		idle_begin(m, f);
+}
+
+/* Attempt i of its invocation failed (it is out of every queue and slot):
+ * it is offered again after the backoff, or dead-lettered after
+ * max_attempts; a dead-lettered message ends its branch of the job. */
+static void msg_fail(struct model *m, struct fn *f, uint32_t i)
 {
 	struct msg *ms = msg_at(m, i);
+	const struct cfg_function *c = f->cfg;
+	unsigned fails = ms->fails + 1u;
+	ms->serial = 0;
+	if (fails >= (unsigned)c->max_attempts) {
+		uint32_t j = ms->job;
+		int entry = ms->entry;
+		pool_put(&m->msgs, i);
+		f->dead_letters++;
+		job_at(m, j)->dead = 1;
+		if (entry)
+			entry_done(m, j);
+		job_release(m, j);
+		return;
+	}
+	ms->fails = (uint16_t)fails;
+	ms->attempt = 0;
+	f->retries++;
+	f->retry_wait++;
+	double d = c->backoff_s * pow(c->backoff_factor, (double)(fails - 1));
+	if (d > c->backoff_max_s)
+		d = c->backoff_max_s;
+	if (c->jitter)
+		d *= rng_uniform(f->r_retry);
+	at(m, m->now + d, EV_RETRY, i, 0);
+}
+
+/* One copy of a speculated invocation ends without finishing: the other
+ * goes on alone. */
+static void twin_drop(struct model *m, uint32_t i)
+{
+	struct msg *ms = msg_at(m, i);
+	msg_at(m, ms->twin)->twin = NIL;
+	ms->twin = NIL;
+	ms->serial = 0;
+	pool_put(&m->msgs, i);
+}
+
+static void on_done(struct model *m, uint32_t i, uint32_t serial)
+{
+	struct msg *ms = msg_at(m, i);
+	if (ms->serial != serial)
+		return;   /* freed by a crash */
 	if (ms->cancelled) {
 		ms->serial = 0;
 		pool_put(&m->msgs, i);
 		return;
 	}
 	struct fn *f = &m->fn[ms->fn];
+	if (f->r_error && rng_uniform(f->r_error) < f->cfg->error_p) {
+		f->errors++;
+		rep_release_slot(m, f, (int)ms->replica);
+		if (ms->twin != NIL)
+			twin_drop(m, i);
+		else
+			msg_fail(m, f, i);
+		slot_freed(m, f);
+		return;
+	}
 	if (f->svc)
 		hist_add(f->svc, m->now - ms->t_start);
 	if (ms->twin != NIL)
@@ -1536,7 +1644,7 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 	jb->src = (uint32_t)(s - m->src);
 	jb->part = pi;
 	jb->next = NIL;
-	jb->dropped = 0;
+	jb->dropped = jb->dead = 0;
 	jb->recorded = m->now >= m->cfg->warmup_s;
 	jb->pending = 0;
 	if (p->next == jb->offset)   /* nothing else waiting */
@@ -1911,6 +2019,151 @@ static void on_ready(struct model *m, struct fn *f, uint64_t ref)
 	fn_dispatch(m, f);
 }
 
+/* ---------------------------------------------------------------- crashes */
+
+static int lost_push(struct model *m, size_t *n, uint32_t i)
+{
+	if (*n == m->caplost) {
+		size_t cap = m->caplost ? m->caplost * 2 : 64;
+		uint32_t *l = realloc(m->lost, cap * sizeof *l);
+		if (!l) {
+			err_set(m->err, ERR_INTERNAL, "out of memory (crash)");
+			return fail(m);
+		}
+		m->lost = l;
+		m->caplost = cap;
+	}
+	m->lost[(*n)++] = i;
+	return 0;
+}
+
+/* Replica r of f dies now. What it was serving or had queued fails (a
+ * speculated copy just ends, its twin goes on); a message that had
+ * finished and was holding its slot for blocked outputs keeps waiting
+ * for them, with no slot. The replica leaves every count before any
+ * message is failed, since failing can cascade into new dispatches. */
+static void rep_crash(struct model *m, struct fn *f, int r)
+{
+	struct replica *rp = &f->rep[r];
+	size_t n = 0;
+	long held = 0;
+	/* in service: found by scanning the messages (crashes are rare; a
+	 * per-replica list would cost every service start) */
+	for (uint32_t i = 0; i < m->msgs.used; i++) {
+		struct msg *ms = msg_at(m, i);
+		if (!ms->serial || ms->cancelled || ms->fn != (uint32_t)f->idx ||
+		    ms->replica != (uint32_t)r)
+			continue;
+		if (ms->held) {
+			ms->replica = REP_LOST;
+			held++;
+		} else if (lost_push(m, &n, i) != 0) {
+			return;
+		}
+	}
+	size_t nserving = n;
+	for (uint32_t i = rp->rq.head; rp->rq.len && i != NIL; i = msg_at(m, i)->next)
+		if (lost_push(m, &n, i) != 0)
+			return;
+	fn_account(m, f);
+	f->replica_crashes++;
+	f->busy_slots -= rp->busy;
+	f->holding -= held;
+	f->rq_len -= rp->rq.len;
+	if (rp->busy)
+		f->n_busy_rep--;
+	switch (rp->state) {
+	case REP_READY:
+		f->busy_ready -= rp->busy;
+		rep_unready(f, r);
+		break;
+	case REP_DRAINING:
+		f->n_draining--;
+		break;
+	case REP_PENDING:
+		f->n_pending--;
+		break;
+	}
+	rp->busy = 0;
+	rp->rq = (struct fifo){ .head = NIL, .tail = NIL };
+	rep_gone(m, f, r);
+	for (size_t k = 0; k < n && !m->failed; k++) {
+		uint32_t i = m->lost[k];
+		f->crash_lost++;
+		if (k < nserving && msg_at(m, i)->twin != NIL)
+			twin_drop(m, i);
+		else
+			msg_fail(m, f, i);
+	}
+	if (f->on_demand) {
+		/* per-request platforms start environments for requests, not to
+		 * a count: the next request that finds none starts one */
+		f->target = f->n_pending + f->n_ready;
+		if (!f->cfg->managed)
+			f->spec = f->target;
+	}
+	slot_freed(m, f);
+}
+
+static void on_crash(struct model *m, struct fn *f, uint64_t ref)
+{
+	int r = (int)(uint32_t)ref;
+	if (f->rep[r].gen != (uint32_t)(ref >> 32) || f->rep[r].state == REP_GONE)
+		return;
+	rep_crash(m, f, r);
+	if (!f->on_demand)
+		at(m, m->now + f->cfg->restart_s, EV_RESTORE, (uint32_t)f->idx, 0);
+}
+
+/* The control plane replaces what crashed: back to the target the
+ * function is being reconciled to. */
+static void on_restore(struct model *m, struct fn *f)
+{
+	if (f->n_pending + f->n_ready < f->target)
+		fn_scale_to(m, f, f->target);
+}
+
+static void on_node(struct model *m, int k, enum node_ev what)
+{
+	const struct cfg_cluster *cc = &m->cfg->cluster;
+	int crash = what == NODE_CRASH || what == NODE_SCHED_CRASH;
+	double repair = 0;
+	if (crash) {
+		/* down first: what the crash cascades into (a dead letter
+		 * commits, the partition offers more, an on-demand function
+		 * starts a replica) must not place anything here */
+		int was_up = cluster_up(m->cl, k);
+		cluster_node_down(m->cl, k, m->now);
+		for (int i = 0; i < m->nfn && !m->failed; i++) {
+			struct fn *f = &m->fn[i];
+			int hit = 0;
+			for (int r = 0; r < f->nrep && !m->failed; r++)
+				if (f->rep[r].state != REP_GONE && f->rep[r].node == k) {
+					rep_crash(m, f, r);
+					hit = 1;
+				}
+			if (hit && !f->on_demand)
+				at(m, m->now + cc->detect_s, EV_RESTORE, (uint32_t)i, 0);
+		}
+		if (what == NODE_CRASH) {
+			repair = cluster_repair_time(m->cl);
+			at(m, m->now + repair, EV_NODE, (uint32_t)k, NODE_REPAIR);
+		}
+		if (!was_up)
+			return;   /* already down: one outage, no event */
+	} else {
+		if (what == NODE_REPAIR)
+			at(m, m->now + cluster_next_crash(m->cl), EV_NODE, (uint32_t)k,
+			   NODE_CRASH);
+		if (!cluster_node_up(m->cl, k, m->now))
+			return;   /* still down for the other cause */
+		m->place_due = m->nunplaced > 0;
+	}
+	if (m->rec && rec_node_event(m->rec, m->run_id, m->now, k,
+				     crash ? "down" : "up", repair, m->err) != 0)
+		fail(m);
+}
+
 /* A straggler episode starts (begin = 1) or ends on node k; the next onset
  * is drawn when it ends (onsets are a Poisson process over the time the
  * node is not slow). Messages already in service keep the speed they
@@ -1979,6 +2232,14 @@ static int build_fn(struct model *m, int i)
 	f->r_branch = stream(m, "fn", c->name, "branch");
 	f->r_lb = stream(m, "fn", c->name, "lb");
 	f->r_io = stream(m, "fn", c->name, "object_store");
+	if (c->replica_ttf)
+		f->r_crash = stream(m, "fn", c->name, "crash");
+	if (c->error_p > 0)
+		f->r_error = stream(m, "fn", c->name, "error");
+	if (c->jitter)
+		f->r_retry = stream(m, "fn", c->name, "retry");
+	if (c->replica_ttf || c->error_p > 0)
+		m->failures_on = 1;
 	if (m->cfg->cluster.speculate && !(f->svc = hist_new())) {
 		err_set(m->err, ERR_INTERNAL, "out of memory");
 		return fail(m);
@@ -2099,6 +2360,8 @@ struct model *model_new(const struct config *cfg, struct err *e)
 			.children = f->children,
 		};
 	}
+	if (cluster_has_crashes(m->cl) || cfg->cluster.nschedule)
+		m->failures_on = 1;
 	m->as = as_new(cfg, m->views, e);
 	if (!m->as) {
 		model_free(m);
@@ -2205,12 +2468,16 @@ void model_free(struct model *m)
 		rng_free(f->r_branch);
 		rng_free(f->r_lb);
 		rng_free(f->r_io);
+		rng_free(f->r_crash);
+		rng_free(f->r_error);
+		rng_free(f->r_retry);
 		hist_free(f->svc);
 		free(f->rl);
 	}
 	cluster_free(m->cl);
 	free(m->unplaced);
 	free(m->scratch);
+	free(m->lost);
 	for (int i = 0; m->src && i < m->nsrc; i++) {
 		struct source *s = &m->src[i];
 		arr_free(s->arr);
@@ -2263,6 +2530,15 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 	if (cluster_has_episodes(m->cl))
 		for (int k = 0; k < cluster_nodes(m->cl); k++)
 			at(m, cluster_next_onset(m->cl), EV_SLOW, (uint32_t)k, 1);
+	if (cluster_has_crashes(m->cl))
+		for (int k = 0; k < cluster_nodes(m->cl); k++)
+			at(m, cluster_next_crash(m->cl), EV_NODE, (uint32_t)k, NODE_CRASH);
+	for (int i = 0; i < m->cfg->cluster.nschedule; i++) {
+		const struct cfg_crash *cr = &m->cfg->cluster.schedule[i];
+		at(m, cr->at_s, EV_NODE, (uint32_t)cr->node, NODE_SCHED_CRASH);
+		at(m, cr->at_s + cr->down_s, EV_NODE, (uint32_t)cr->node,
+		   NODE_SCHED_REPAIR);
+	}
 	int interrupted = 0;
 	double t;
 	struct ev ev;
@@ -2286,7 +2562,7 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 			on_batch(m, &m->src[ev.a], ev.b);
 			break;
 		case EV_DONE:
-			on_done(m, ev.a);
+			on_done(m, ev.a, (uint32_t)ev.b);
 			break;
 		case EV_READY:
 			on_ready(m, &m->fn[ev.a], ev.b);
@@ -2327,6 +2603,15 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 			break;
 		case EV_SPEC:
 			on_spec(m, ev.a, (uint32_t)ev.b);
+			break;
+		case EV_CRASH:
+			on_crash(m, &m->fn[ev.a], ev.b);
+			break;
+		case EV_NODE:
+			on_node(m, (int)ev.a, (enum node_ev)ev.b);
+			break;
+		case EV_RESTORE:
+			on_restore(m, &m->fn[ev.a]);
 			break;
 		}
 		if (m->place_due)
@@ -2417,6 +2702,7 @@ static void summarize(struct model *m)
 	row(m, e, "arrivals", (double)m->arrivals);
 	row(m, e, "completions", (double)m->completed);
 	row(m, e, "dropped", (double)m->dropped);
+	row(m, e, "dead_lettered", (double)m->dead_lettered);
 	row(m, e, "in_flight_end", (double)m->in_system);
 	latency_rows(m, e, m->e2e);
 	if (m->cfg->slo_latency_s > 0)
@@ -2441,7 +2727,8 @@ static void summarize(struct model *m)
 		row(m, s, "completions", (double)f->completions);
 		row(m, s, "dropped", (double)f->drops);
 		row(m, s, "in_flight_end",
-		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding));
+		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding +
+			     f->retry_wait));
 		latency_rows(m, s, f->lat);
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
@@ -2476,6 +2763,13 @@ static void summarize(struct model *m)
 		}
 		if (m->cfg->cluster.replace_ratio > 0)
 			row(m, s, "replaced", (double)f->replaced);
+		if (m->failures_on) {
+			row(m, s, "replica_crashes", (double)f->replica_crashes);
+			row(m, s, "errors", (double)f->errors);
+			row(m, s, "crash_lost", (double)f->crash_lost);
+			row(m, s, "retries", (double)f->retries);
+			row(m, s, "dead_letters", (double)f->dead_letters);
+		}
 		if (f->svc) {
 			row(m, s, "speculations", (double)f->speculations);
 			row(m, s, "spec_wins", (double)f->spec_wins);
@@ -2489,6 +2783,9 @@ static void summarize(struct model *m)
 		row(m, "cluster", "straggler_episodes", eps);
 		row(m, "cluster", "mean_slowdown", eps > 0 ? cluster_factor_sum(m->cl) / eps : 0);
 		row(m, "cluster", "slow_node_frac", T > 0 ? m->a_slow / (nn * T) : 0);
+		row(m, "cluster", "node_crashes", (double)cluster_crashes(m->cl));
+		row(m, "cluster", "node_down_frac",
+		    T > 0 ? cluster_down_time(m->cl, T) / (nn * T) : 0);
 	}
 }
 

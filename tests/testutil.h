@@ -29,7 +29,8 @@ struct model *test_run_json(const char *json, struct config **cfg);
  * times t[] to a new temporary file; returns its path (free it and unlink
  * it), or NULL. */
 char *test_write_trace(const double *t, int n);
-/* Asserts conservation and Little's law on a finished, drained run. */
+/* Asserts conservation (arrivals = completions + dropped + dead-lettered +
+ * in flight) and Little's law on a finished, drained run. */
 void test_check_laws(const struct model *m);
 
 /* As test_run_json, recording the run (timeline and decisions) into a new
@@ -196,6 +197,7 @@ int test_report_register(void);
 int test_plugin_register(void);
 int test_lookahead_register(void);
 int test_cluster_register(void);
+int test_failure_register(void);
 int test_transforms_register(void);
 int test_kafkarec_register(void);
 int test_oracle_register(void);
