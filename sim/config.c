@@ -47,7 +47,11 @@
  *     "to": required, non-empty array of function names (entry functions)
  *     "connector": { "batch_max": integer >= 1 [500],
  *                    "batch_wait_s": number >= 0 [0],
- *                    "max_inflight": integer >= 0 [0 = unlimited] } }
+ *                    "max_inflight": integer >= 0 [0 = unlimited],
+ *                    "consumers": "connector" | "replicas" ["connector"],
+ *                    "rebalance": "eager" | "cooperative" ["eager"],
+ *                    "rebalance_s": distribution [3],
+ *                    "session_timeout_s": number >= 0 [45] } }
  *   "functions": required, non-empty array of {
  *     "name": string, required, unique, non-empty, without '.', '[' or ']'
  *     "service": distribution, required
@@ -1419,7 +1423,8 @@ static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
 	static const char *const keys[] = {"topic", "partitions", "keys", "arrivals",
 					   "to", "connector"};
 	static const char *const conn_keys[] = {"batch_max", "batch_wait_s",
-						"max_inflight"};
+						"max_inflight", "consumers", "rebalance",
+						"rebalance_s", "session_timeout_s"};
 	struct config *c = L->c;
 	struct cfg_source *s = &c->sources[i];
 	const cJSON *topic, *arr, *to, *conn;
@@ -1490,6 +1495,21 @@ static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
 	    get_num(L, conn, "batch_wait_s", 0, R_GE0, &s->batch_wait_s, rc) < 0 ||
 	    get_int(L, conn, "max_inflight", 0, 0, INT_MAX, &s->max_inflight, rc) < 0)
 		return -1;
+	static const char *const consumers[] = {"connector", "replicas"};
+	static const char *const rebalances[] = {"eager", "cooperative"};
+	if (get_enum(L, conn, "consumers", consumers, NKEYS(consumers), 0, &mode, rc) < 0)
+		return -1;
+	s->replicas_group = mode;
+	if (get_enum(L, conn, "rebalance", rebalances, NKEYS(rebalances), 0, &mode, rc) < 0 ||
+	    get_dist(L, conn, "rebalance_s", 3, &s->rebalance_s, rc) < 0 ||
+	    get_num(L, conn, "session_timeout_s", 45, R_GE0, &s->session_timeout_s, rc) < 0)
+		return -1;
+	s->cooperative = mode;
+	if (s->replicas_group && s->ntargets != 1) {
+		at_key(L, "consumers");
+		return fail(L, "\"replicas\" needs exactly one entry function (the group's"
+			    " members are its replicas); this source has %d", s->ntargets);
+	}
 	at_pop(L, at);
 	return 0;
 }
@@ -2804,6 +2824,7 @@ void config_free(struct config *c)
 			free(s->workload_params);
 		arrivals_free(s->merge, s->nmerge);
 		free(s->targets);
+		dist_free(s->rebalance_s);
 	}
 	for (int i = 0; c->functions && i < c->nfunctions; i++) {
 		struct cfg_function *f = &c->functions[i];

@@ -75,6 +75,17 @@ struct cfg_source {
 	int batch_max;          /* records released together at most */
 	double batch_wait_s;    /* max wait for a batch to fill; 0 = none */
 	int max_inflight;       /* per partition; 0 = unlimited */
+	/* consumer group: with consumers = replicas (KEDA's deployment) the
+	 * entry function's READY replicas are the group's members and each
+	 * partition is served by its owner only; a change of membership
+	 * pauses consumption for a rebalance_s draw (every partition when
+	 * eager, the partitions that move when cooperative); a crashed member
+	 * is noticed after session_timeout_s, and its partitions are re-read
+	 * from their committed offsets */
+	int replicas_group;
+	int cooperative;
+	struct dist *rebalance_s;
+	double session_timeout_s;
 };
 
 struct cfg_edge {

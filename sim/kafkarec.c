@@ -1,17 +1,21 @@
 /*
  * kafkarec: see kafkarec.h.
  *
- * Design: one high-level consumer polled one message at a time; each
- * message is pushed into a reorder buffer (reorder.h, tolerance infinite so
- * that a message later than the window is clamped, never refused) and the
- * rows it releases are printed at once to a line-buffered file. The key
- * text cannot ride in struct arrival (it holds only a hash), so encoded
- * keys live in a slot pool of window + 1 strings whose slot number travels
- * as the reorder item's `line`; a slot is freed when its row is printed.
+ * Design: one consumer polled one message at a time; each message passes a
+ * per-partition gate (reading up to --from TIME, finished by --until or
+ * the end), then a reorder buffer (reorder.h, tolerance infinite so that a
+ * message later than the window is clamped, never refused), and the rows
+ * it releases are printed at once to a line-buffered file. What a row needs
+ * beyond struct arrival (the key text for spate-csv; partition, offset and
+ * lengths for kcat) lives in a slot pool of window + 1 entries whose slot
+ * number travels as the reorder item's `line`; a slot is freed when its row
+ * is printed.
  * Invariants: rows leave in non-decreasing timestamp order (reorder.h);
- * the time origin is the first row printed, so no time is negative; times
- * are whole ms, printed from integers (no rounding through a double).
- * Memory: O(sort_window) whatever the recording length.
+ * the time origin is the first row printed, so no time_s is negative;
+ * times are whole ms, printed from integers (no rounding through a double);
+ * a partition once finished by --until stays finished (its later messages
+ * are skipped, whatever the group does with it).
+ * Memory: O(sort_window + partitions) whatever the recording length.
  * The wall clock is read only through opts->now (main.c owns the clock).
  */
 #include "kafkarec.h"
@@ -53,17 +57,195 @@ static int parse_secs(const char *opt, const char *v, double *out,
 	return 0;
 }
 
+/* --- TIME -------------------------------------------------------------- */
+
+/* 9999-12-31T23:59:59Z: beyond it ISO 8601 needs a 5-digit year, and an
+ * epoch "seconds" value that large is almost surely milliseconds. */
+#define KAFKAREC_MAX_EPOCH_S INT64_C(253402300799)
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int n[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return n[m - 1] + (m == 2 && is_leap(y));
+}
+
+/* Days from 1970-01-01 to y-m-d (1970 <= y <= 9999): a loop over whole
+ * years, run once per option, is plainer than a closed form. */
+static int64_t days_since_epoch(int y, int m, int d)
+{
+	int64_t days = 0;
+	for (int yy = 1970; yy < y; yy++)
+		days += 365 + is_leap(yy);
+	for (int mm = 1; mm < m; mm++)
+		days += month_days(y, mm);
+	return days + d - 1;
+}
+
+/* One of the characters of set at *p (not the NUL), advancing past it: 1,
+ * else 0. */
+static int take_char(const char **p, const char *set)
+{
+	if (!**p || !strchr(set, **p))
+		return 0;
+	(*p)++;
+	return 1;
+}
+
+/* Exactly n digits at *p, advancing it; -1 when they are not there. */
+static int take_digits(const char **p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/* A fraction of a second after the '.', as ms rounded up (so that
+ * "timestamp >= TIME" keeps its meaning on whole ms); -1 without digits. */
+static int take_fraction_ms(const char **p)
+{
+	int ms = 0, n = 0, rest = 0;
+	for (; **p >= '0' && **p <= '9'; (*p)++, n++) {
+		if (n < 3)
+			ms = ms * 10 + (**p - '0');
+		else
+			rest |= **p != '0';
+	}
+	if (n == 0)
+		return -1;
+	for (int i = n; i < 3; i++)
+		ms *= 10;
+	return ms + rest;
+}
+
+int kafkarec_parse_time(const char *opt, const char *v, int64_t *out,
+			struct err *e)
+{
+	const char *forms = "expected a time: epoch seconds (1795341600 or "
+			    "1795341600.25) or ISO 8601 with its zone "
+			    "(2026-11-22T10:00:00Z)";
+	const char *more = opt && !strcmp(opt, "--from") ?
+			   ", or beginning or end" : "";
+	const char *p = v;
+	int64_t ms;
+	if (!v || !*v)
+		return err_set(e, ERR_INPUT, "%s '': %s%s", opt, forms, more);
+	if (strlen(v) >= 5 && v[4] == '-') {   /* ISO 8601 */
+		int y = take_digits(&p, 4), mo, d, h, mi, sec, frac = 0;
+		if (y < 0 || !take_char(&p, "-") || (mo = take_digits(&p, 2)) < 0 ||
+		    !take_char(&p, "-") || (d = take_digits(&p, 2)) < 0 ||
+		    !take_char(&p, "Tt ") || (h = take_digits(&p, 2)) < 0 ||
+		    !take_char(&p, ":") || (mi = take_digits(&p, 2)) < 0 ||
+		    !take_char(&p, ":") || (sec = take_digits(&p, 2)) < 0)
+			return err_set(e, ERR_INPUT, "%s '%s': %s%s", opt, v, forms,
+				       more);
+		if (take_char(&p, ".,")) {
+			if ((frac = take_fraction_ms(&p)) < 0)
+				return err_set(e, ERR_INPUT, "%s '%s': %s%s", opt, v,
+					       forms, more);
+		}
+		int64_t zone_s = 0;
+		if (take_char(&p, "Zz")) {
+			/* UTC */
+		} else if (*p == '+' || *p == '-') {
+			int sign = *p++ == '-' ? -1 : 1, zh, zm;
+			if ((zh = take_digits(&p, 2)) < 0 || !take_char(&p, ":") ||
+			    (zm = take_digits(&p, 2)) < 0 || zh > 23 || zm > 59)
+				return err_set(e, ERR_INPUT, "%s '%s': bad time zone "
+					       "(Z, or +HH:MM / -HH:MM)", opt, v);
+			zone_s = sign * (zh * 3600 + zm * 60);
+		} else if (!*p) {
+			return err_set(e, ERR_INPUT, "%s '%s': no time zone (end it "
+				       "with Z for UTC, or +HH:MM)", opt, v);
+		}
+		if (*p)
+			return err_set(e, ERR_INPUT, "%s '%s': %s%s", opt, v, forms,
+				       more);
+		if (y < 1970)
+			return err_set(e, ERR_INPUT, "%s '%s': must be after "
+				       "1970-01-01T00:00:00Z", opt, v);
+		if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
+			return err_set(e, ERR_INPUT, "%s '%s': no such date", opt, v);
+		if (h > 23 || mi > 59 || sec > 59)
+			return err_set(e, ERR_INPUT, "%s '%s': no such time of day "
+				       "(00:00:00 to 23:59:59)", opt, v);
+		ms = ((days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		       sec) - zone_s) * 1000 + frac;
+	} else {                                /* epoch seconds */
+		int64_t s = 0;
+		int n = 0, frac = 0;
+		for (; *p >= '0' && *p <= '9'; p++, n++) {
+			if (n >= 15)
+				break;
+			s = s * 10 + (*p - '0');
+		}
+		if (n == 0 || n >= 15 || (*p && *p != '.'))
+			return err_set(e, ERR_INPUT, "%s '%s': %s%s", opt, v, forms,
+				       more);
+		if (*p == '.') {
+			p++;
+			if ((frac = take_fraction_ms(&p)) < 0 || *p)
+				return err_set(e, ERR_INPUT, "%s '%s': %s%s", opt, v,
+					       forms, more);
+		}
+		if (s > KAFKAREC_MAX_EPOCH_S)
+			return err_set(e, ERR_INPUT, "%s '%s': out of range (epoch "
+				       "seconds up to %" PRId64 ", 9999-12-31T23:59:59Z;"
+				       " is it in milliseconds?)", opt, v,
+				       KAFKAREC_MAX_EPOCH_S);
+		ms = s * 1000 + frac;
+	}
+	if (ms <= 0)
+		return err_set(e, ERR_INPUT, "%s '%s': must be after "
+			       "1970-01-01T00:00:00Z", opt, v);
+	*out = ms;
+	return 0;
+}
+
+/* --- the command ------------------------------------------------------- */
+
 void kafkarec_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: spate record --brokers HOST:PORT[,...] --topic T --out FILE\n"
-		"                    [--group G] [--from-beginning] [--duration S]\n"
-		"                    [--max N] [--until-end] [--sort-window N]\n"
-		"                    [--set PROP=VALUE ...]\n"
-		"  records the topic's messages as a spate-csv trace (time_s,topic,\n"
-		"  key,size_bytes) until --max messages, --duration seconds, the end of\n"
-		"  every partition (--until-end) or Ctrl-C;\n"
+		"                    [--from beginning|end|TIME] [--until TIME]\n"
+		"                    [--count N] [--until-end] [--duration S]\n"
+		"                    [--format spate-csv|kcat] [--group G]\n"
+		"                    [--sort-window N] [--set PROP=VALUE ...]\n"
+		"  records the topic's messages as a trace, from each partition's\n"
+		"  first offset at or after --from TIME (or its beginning; default:\n"
+		"  new messages only), until every partition has a message at or\n"
+		"  after --until TIME (not written) or is read to its end\n"
+		"  (--until-end), --count messages, --duration seconds or Ctrl-C;\n"
+		"  TIME: epoch seconds (1795341600.5) or ISO 8601 (2026-11-22T10:00:00Z);\n"
+		"  --format spate-csv (default): time_s,topic,key,size_bytes;\n"
+		"  --format kcat: timestamp_ms,topic,partition,offset,key_len,value_len;\n"
+		"  --from-beginning is --from beginning, --max is --count;\n"
 		"  --set passes a librdkafka property (e.g. security.protocol=ssl)\n");
+}
+
+static const char *end_text(enum kafkarec_end end)
+{
+	switch (end) {
+	case KAFKAREC_END_COUNT:
+		return "the count reached";
+	case KAFKAREC_END_DURATION:
+		return "the duration reached";
+	case KAFKAREC_END_PARTITIONS:
+		return "every partition finished";
+	case KAFKAREC_END_STOP:
+		return "interrupted";
+	default:
+		return "not ended";
+	}
 }
 
 int kafkarec_cli(int argc, char **argv, FILE *out, volatile sig_atomic_t *stop,
@@ -76,10 +258,18 @@ int kafkarec_cli(int argc, char **argv, FILE *out, volatile sig_atomic_t *stop,
 		.sort_window = KAFKAREC_DEFAULT_WINDOW, .props = props,
 		.stop = stop, .now = now,
 	};
+	const char *from_opt = NULL, *count_opt = NULL, *until_opt = NULL;
 	int rc = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--from-beginning")) {
+			if (from_opt) {
+				err_set(e, ERR_INPUT, "record: --from-beginning: the "
+					"start is already given by %s "
+					"(--from-beginning is --from beginning)", from_opt);
+				goto done;
+			}
+			from_opt = a;
 			o.from_beginning = 1;
 			continue;
 		}
@@ -105,14 +295,52 @@ int kafkarec_cli(int argc, char **argv, FILE *out, volatile sig_atomic_t *stop,
 			o.group = v;
 		} else if (!strcmp(a, "--out")) {
 			o.out_path = v;
+		} else if (!strcmp(a, "--from")) {
+			if (from_opt) {
+				err_set(e, ERR_INPUT, "record: --from '%s': the start is "
+					"already given by %s", v, from_opt);
+				goto done;
+			}
+			from_opt = a;
+			if (!strcmp(v, "beginning"))
+				o.from_beginning = 1;
+			else if (strcmp(v, "end") != 0 &&
+				 kafkarec_parse_time(a, v, &o.from_ms, e) != 0)
+				goto done;
+		} else if (!strcmp(a, "--until")) {
+			if (until_opt) {
+				err_set(e, ERR_INPUT, "record: --until '%s': given twice",
+					v);
+				goto done;
+			}
+			until_opt = a;
+			if (kafkarec_parse_time(a, v, &o.until_ms, e) != 0)
+				goto done;
 		} else if (!strcmp(a, "--duration")) {
 			if (parse_secs(a, v, &o.duration_s, e) != 0)
 				goto done;
-		} else if (!strcmp(a, "--max")) {
+		} else if (!strcmp(a, "--max") || !strcmp(a, "--count")) {
+			if (count_opt) {
+				err_set(e, ERR_INPUT, "record: %s '%s': the count is "
+					"already given by %s (--max is --count)", a, v,
+					count_opt);
+				goto done;
+			}
+			count_opt = a;
 			if (parse_u64(a, v, &o.max, e) != 0)
 				goto done;
 			if (!o.max) {
-				err_set(e, ERR_INPUT, "--max: must be >= 1");
+				err_set(e, ERR_INPUT, "%s: must be >= 1, got '%s'", a, v);
+				goto done;
+			}
+		} else if (!strcmp(a, "--format")) {
+			if (!strcmp(v, "spate-csv")) {
+				o.format = KAFKAREC_SPATE_CSV;
+			} else if (!strcmp(v, "kcat")) {
+				o.format = KAFKAREC_KCAT;
+			} else {
+				err_set(e, ERR_INPUT, "--format: expected spate-csv or "
+					"kcat, got '%s'", v);
 				goto done;
 			}
 		} else if (!strcmp(a, "--sort-window")) {
@@ -134,15 +362,18 @@ int kafkarec_cli(int argc, char **argv, FILE *out, volatile sig_atomic_t *stop,
 	struct kafkarec_result r = { .origin_ms = -1 };
 	if (kafkarec_run(&o, &r, e) != 0)
 		goto done;
-	fprintf(out, "recorded %" PRIu64 " messages of %s to %s", r.messages,
-		o.topic, o.out_path);
+	fprintf(out, "recorded %" PRIu64 " messages of %s to %s (%s)", r.messages,
+		o.topic, o.out_path, o.format == KAFKAREC_KCAT ? "kcat" : "spate-csv");
 	if (r.late)
 		fprintf(out, "; %" PRIu64 " later than the sort window, written at "
 			"the previous row's time (raise --sort-window)", r.late);
 	if (r.no_timestamp)
 		fprintf(out, "; %" PRIu64 " without a timestamp, written at the "
 			"previous row's time", r.no_timestamp);
-	fprintf(out, "\n");
+	if (r.skipped)
+		fprintf(out, "; %" PRIu64 " read but not written (before --from or "
+			"at/after --until)", r.skipped);
+	fprintf(out, "; ended: %s\n", end_text(r.end));
 	rc = 0;
 done:
 	free(props);
@@ -170,6 +401,18 @@ static int check_opts(const struct kafkarec_opts *o, struct err *e)
 	    (o->duration_s > 0 && !o->now))
 		return err_set(e, ERR_INPUT, "duration %g s: must be >= 0 (and "
 			       "needs a clock)", o->duration_s);
+	if (o->format != KAFKAREC_SPATE_CSV && o->format != KAFKAREC_KCAT)
+		return err_set(e, ERR_INPUT, "record: unknown format %d",
+			       (int)o->format);
+	if (o->from_ms < 0 || o->until_ms < 0)
+		return err_set(e, ERR_INPUT, "record: --from/--until %" PRId64 "/%"
+			       PRId64 " ms: must be >= 0 (0: not set)", o->from_ms,
+			       o->until_ms);
+	if (o->from_ms > 0 && o->until_ms > 0 && o->until_ms <= o->from_ms)
+		return err_set(e, ERR_INPUT, "--until (%" PRId64 ".%03d s since the "
+			       "epoch) must be later than --from (%" PRId64 ".%03d s)",
+			       o->until_ms / 1000, (int)(o->until_ms % 1000),
+			       o->from_ms / 1000, (int)(o->from_ms % 1000));
 	for (int i = 0; i < o->nprops; i++) {
 		const char *eq = strchr(o->props[i], '=');
 		if (!eq || eq == o->props[i])
@@ -266,16 +509,42 @@ static int conf_set(rd_kafka_conf_t *c, const char *name, const char *val,
 
 /* --- the recorder ------------------------------------------------------ */
 
+/* Per partition: where it stands against --from and --until. */
+enum part_gate {
+	GATE_RECORD = 0,      /* messages are recorded */
+	GATE_SCAN,            /* read from the start, skipping up to the first
+				 message at or after from_ms */
+	GATE_DONE,            /* finished by until_ms: skip everything */
+};
+
+struct part_state {
+	unsigned char gate;   /* enum part_gate */
+	unsigned char at_end; /* read to its end (--until-end); a message
+				 clears it */
+};
+
+/* What a row needs beyond struct arrival, held while it is reordered. */
+struct slot {
+	char *key;            /* spate-csv: encoded key, NULL = keyless */
+	int64_t offset;       /* kcat: */
+	int64_t klen, vlen;   /* -1: null */
+	int32_t part;
+};
+
 struct rec {
 	const struct kafkarec_opts *o;
 	struct kafkarec_result *res;
 	FILE *f;
 	struct reorder *ro;
-	char **keys;          /* [window + 1] encoded keys, NULL = keyless */
+	struct slot *slots;   /* [window + 1] */
 	long *free_slots;     /* stack of unused slot numbers */
 	long nfree;
+	struct part_state *parts;   /* [nparts], of the topic at start */
+	int nparts;
+	uint64_t taken;       /* messages through the gate (rows to be) */
 	int have_seen;
 	double max_seen_ms;
+	struct err cb_err;    /* set inside the rebalance callback */
 };
 
 /* The key as written (kafkarec.h), malloc'ed; NULL for a null key (also
@@ -311,12 +580,19 @@ static int write_row(struct rec *r, const struct reorder_item *it, struct err *e
 	int64_t ms = (int64_t)it->a.t;
 	if (r->res->origin_ms < 0)
 		r->res->origin_ms = ms;
-	int64_t d = ms - r->res->origin_ms;   /* >= 0: rows leave in order */
-	char *key = r->keys[it->line];
-	fprintf(r->f, "%" PRId64 ".%03d,%s,%s,%.0f\n", d / 1000, (int)(d % 1000),
-		r->o->topic, key ? key : "", it->a.size);
-	free(key);
-	r->keys[it->line] = NULL;
+	struct slot *sl = &r->slots[it->line];
+	if (r->o->format == KAFKAREC_KCAT) {
+		fprintf(r->f, "%" PRId64 ",%s,%" PRId32 ",%" PRId64 ",%" PRId64 ",%"
+			PRId64 "\n", ms, r->o->topic, sl->part, sl->offset, sl->klen,
+			sl->vlen);
+	} else {
+		int64_t d = ms - r->res->origin_ms;   /* >= 0: rows leave in order */
+		fprintf(r->f, "%" PRId64 ".%03d,%s,%s,%.0f\n", d / 1000,
+			(int)(d % 1000), r->o->topic, sl->key ? sl->key : "",
+			it->a.size);
+	}
+	free(sl->key);
+	sl->key = NULL;
 	r->free_slots[r->nfree++] = it->line;
 	r->res->messages++;
 	if (ferror(r->f))
@@ -335,12 +611,10 @@ static int drain(struct rec *r, int flush, struct err *e)
 }
 
 static int take_message(struct rec *r, const rd_kafka_message_t *m,
-			struct err *e)
+			int64_t ts, struct err *e)
 {
-	rd_kafka_timestamp_type_t tt;
-	int64_t ts = rd_kafka_message_timestamp(m, &tt);
 	double t;
-	if (ts < 0 || tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+	if (ts < 0) {
 		if (!r->have_seen)
 			return err_set(e, ERR_INPUT, "topic %s partition %" PRId32
 				       " offset %" PRId64 ": the first message has "
@@ -358,23 +632,180 @@ static int take_message(struct rec *r, const rd_kafka_message_t *m,
 		if (!isnan(last) && t < last)
 			r->res->late++;
 	}
-	int oom;
-	char *key = encode_key(m->key, m->key_len, &oom);
-	if (oom)
-		return err_set(e, ERR_INTERNAL, "out of memory");
+	char *key = NULL;
+	if (r->o->format == KAFKAREC_SPATE_CSV) {
+		int oom;
+		key = encode_key(m->key, m->key_len, &oom);
+		if (oom)
+			return err_set(e, ERR_INTERNAL, "out of memory");
+	}
 	struct arrival a = { .t = t, .size = m->payload ? (double)m->len : 0,
 			     .keyed = key != NULL };
 	long slot = r->free_slots[--r->nfree];
-	r->keys[slot] = key;
+	r->slots[slot] = (struct slot){
+		.key = key, .offset = m->offset, .part = m->partition,
+		.klen = m->key ? (int64_t)m->key_len : -1,
+		.vlen = m->payload ? (int64_t)m->len : -1,
+	};
 	if (reorder_push(r->ro, &a, slot, 1) != 0)
 		return err_set(e, ERR_INTERNAL, "reorder buffer overflow");
 	return drain(r, 0, e);
 }
 
-/* Connects, checks that the topic exists, subscribes. */
-static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
-				 struct err *e)
+/* Where --from from_ms starts the partitions of l (all of our topic, with
+ * no usable committed offset): each elem's offset becomes the first offset
+ * whose timestamp is >= from_ms, or the end where there is none; a broker
+ * that cannot look up by time is caught (kafkarec.h) and its partitions are
+ * read from their start with GATE_SCAN. Blocks up to KAFKAREC_CONNECT_MS
+ * per request. 0, or -1 and e. */
+static int place_from_time(struct rec *r, rd_kafka_t *rk,
+			   rd_kafka_topic_partition_list_t *l, struct err *e)
 {
+	const struct kafkarec_opts *o = r->o;
+	rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_copy(l);
+	rd_kafka_topic_partition_list_t *zero = rd_kafka_topic_partition_list_new(
+		l->cnt > 0 ? l->cnt : 1);
+	int64_t *lo = calloc((size_t)l->cnt + 1, sizeof *lo);
+	int rc = -1;
+	if (!q || !zero || !lo) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < q->cnt; i++)
+		q->elems[i].offset = o->from_ms;
+	rd_kafka_resp_err_t err = q->cnt ? rd_kafka_offsets_for_times(
+		rk, q, KAFKAREC_CONNECT_MS) : RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (err) {
+		err_set(e, ERR_INPUT, "topic %s: cannot look up the offsets at --from "
+			"%" PRId64 ".%03d s: %s", o->topic, o->from_ms / 1000,
+			(int)(o->from_ms % 1000), rd_kafka_err2str(err));
+		goto out;
+	}
+	for (int i = 0; i < q->cnt; i++) {
+		rd_kafka_topic_partition_t *x = &q->elems[i];
+		int32_t p = x->partition;
+		if (x->err) {
+			err_set(e, ERR_INPUT, "topic %s partition %" PRId32 ": cannot "
+				"look up the offset at --from: %s", o->topic, p,
+				rd_kafka_err2str(x->err));
+			goto out;
+		}
+		l->elems[i].offset = x->offset;
+		if (p >= 0 && p < r->nparts && r->parts[p].gate != GATE_DONE)
+			r->parts[p].gate = GATE_RECORD;
+		if (x->offset >= 0)
+			continue;
+		/* none at or after from_ms, says the broker; believe it when the
+		 * partition is empty or the broker does find time 0 in it */
+		int64_t hi = 0;
+		err = rd_kafka_query_watermark_offsets(rk, o->topic, p, &lo[i], &hi,
+						       KAFKAREC_CONNECT_MS);
+		if (err) {
+			err_set(e, ERR_INPUT, "topic %s partition %" PRId32 ": cannot "
+				"get its offsets: %s", o->topic, p,
+				rd_kafka_err2str(err));
+			goto out;
+		}
+		l->elems[i].offset = hi;
+		if (hi > lo[i])
+			rd_kafka_topic_partition_list_add(zero, o->topic, p)->offset = 0;
+	}
+	err = zero->cnt ? rd_kafka_offsets_for_times(rk, zero, KAFKAREC_CONNECT_MS)
+			: RD_KAFKA_RESP_ERR_NO_ERROR;
+	if (err) {
+		err_set(e, ERR_INPUT, "topic %s: cannot look up offsets by time: %s",
+			o->topic, rd_kafka_err2str(err));
+		goto out;
+	}
+	for (int j = 0; j < zero->cnt; j++) {
+		const rd_kafka_topic_partition_t *z = &zero->elems[j];
+		if (z->err == RD_KAFKA_RESP_ERR_NO_ERROR && z->offset >= 0)
+			continue;   /* a real lookup: the end it is */
+		for (int i = 0; i < l->cnt; i++) {
+			rd_kafka_topic_partition_t *x = &l->elems[i];
+			if (x->partition != z->partition)
+				continue;
+			x->offset = lo[i];
+			if (x->partition >= 0 && x->partition < r->nparts &&
+			    r->parts[x->partition].gate != GATE_DONE)
+				r->parts[x->partition].gate = GATE_SCAN;
+		}
+	}
+	rc = 0;
+out:
+	if (q)
+		rd_kafka_topic_partition_list_destroy(q);
+	if (zero)
+		rd_kafka_topic_partition_list_destroy(zero);
+	free(lo);
+	return rc;
+}
+
+/* With --group and --from TIME: G's committed offsets win; the partitions
+ * without one start at TIME. Runs inside rd_kafka_consumer_poll, so an
+ * error is kept in r->cb_err for the loop to raise. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t why,
+			 rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct rec *r = opaque;
+	int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+	rd_kafka_error_t *x = NULL;
+	if (why != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (coop)
+			x = rd_kafka_incremental_unassign(rk, parts);
+		else
+			rd_kafka_assign(rk, NULL);
+		if (x)
+			rd_kafka_error_destroy(x);
+		return;
+	}
+	rd_kafka_topic_partition_list_t *need = rd_kafka_topic_partition_list_new(
+		parts->cnt > 0 ? parts->cnt : 1);
+	rd_kafka_resp_err_t err = rd_kafka_committed(rk, parts,
+						     KAFKAREC_CONNECT_MS);
+	if (err && !r->cb_err.code)
+		err_set(&r->cb_err, ERR_INPUT, "group %s: cannot read its committed "
+			"offsets: %s", r->o->group, rd_kafka_err2str(err));
+	for (int i = 0; need && !err && i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *t = &parts->elems[i];
+		if (t->offset < 0 && !strcmp(t->topic, r->o->topic))
+			rd_kafka_topic_partition_list_add(need, t->topic, t->partition);
+		else if (t->partition >= 0 && t->partition < r->nparts &&
+			 r->parts[t->partition].gate != GATE_DONE)
+			r->parts[t->partition].gate = GATE_RECORD;
+	}
+	if (!need) {
+		err_set(&r->cb_err, ERR_INTERNAL, "out of memory");
+	} else if (!err && need->cnt &&
+		   place_from_time(r, rk, need, &r->cb_err) == 0) {
+		for (int i = 0; i < need->cnt; i++) {
+			rd_kafka_topic_partition_t *t = rd_kafka_topic_partition_list_find(
+				parts, need->elems[i].topic, need->elems[i].partition);
+			if (t)
+				t->offset = need->elems[i].offset;
+		}
+	}
+	if (need)
+		rd_kafka_topic_partition_list_destroy(need);
+	if (coop)
+		x = rd_kafka_incremental_assign(rk, parts);
+	else
+		err = rd_kafka_assign(rk, parts);
+	if (x) {
+		err_set(&r->cb_err, ERR_INPUT, "group %s: cannot take its "
+			"partitions: %s", r->o->group, rd_kafka_error_string(x));
+		rd_kafka_error_destroy(x);
+	} else if (!coop && err) {
+		err_set(&r->cb_err, ERR_INPUT, "group %s: cannot take its "
+			"partitions: %s", r->o->group, rd_kafka_err2str(err));
+	}
+}
+
+/* Connects, checks that the topic exists, sizes r->parts, subscribes or
+ * assigns. */
+static rd_kafka_t *open_consumer(struct rec *r, struct err *e)
+{
+	const struct kafkarec_opts *o = r->o;
 	char msg[512];
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	if (!c) {
@@ -382,6 +813,10 @@ static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
 		return NULL;
 	}
 	rd_kafka_conf_set_log_cb(c, log_cb);
+	if (o->group && o->from_ms > 0) {
+		rd_kafka_conf_set_opaque(c, r);
+		rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
+	}
 	if (conf_set(c, "bootstrap.servers", o->brokers, e) ||
 	    conf_set(c, "client.id", "spate-record", e) ||
 	    /* librdkafka wants a group id even for assign(); without --group
@@ -390,8 +825,8 @@ static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
 	    conf_set(c, "enable.auto.commit", o->group ? "true" : "false", e) ||
 	    conf_set(c, "enable.partition.eof", o->until_end ? "true" : "false",
 		     e) ||
-	    conf_set(c, "auto.offset.reset", o->from_beginning ? "earliest"
-		     : "latest", e)) {
+	    conf_set(c, "auto.offset.reset", o->from_beginning && !o->from_ms
+		     ? "earliest" : "latest", e)) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
 	}
@@ -441,12 +876,19 @@ static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
 		rd_kafka_destroy(rk);
 		return NULL;
 	}
-	*nparts_out = nparts;
+	if (!(r->parts = calloc(nparts > 0 ? (size_t)nparts : 1,
+				sizeof *r->parts))) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		rd_kafka_destroy(rk);
+		return NULL;
+	}
+	r->nparts = nparts;
 	rd_kafka_poll_set_consumer(rk);
 	/* with a group: subscribe (partitions follow the group's rebalances);
 	 * without: assign every partition directly, no group protocol at all */
 	rd_kafka_topic_partition_list_t *sub =
 		rd_kafka_topic_partition_list_new(o->group ? 1 : nparts);
+	const char *what = o->group ? "subscribe" : "assign its partitions";
 	if (o->group) {
 		rd_kafka_topic_partition_list_add(sub, o->topic, RD_KAFKA_PARTITION_UA);
 		err = rd_kafka_subscribe(rk, sub);
@@ -455,12 +897,16 @@ static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
 			rd_kafka_topic_partition_list_add(sub, o->topic, p)->offset =
 				o->from_beginning ? RD_KAFKA_OFFSET_BEGINNING
 						  : RD_KAFKA_OFFSET_END;
+		if (o->from_ms > 0 && place_from_time(r, rk, sub, e) != 0) {
+			rd_kafka_topic_partition_list_destroy(sub);
+			rd_kafka_destroy(rk);
+			return NULL;
+		}
 		err = rd_kafka_assign(rk, sub);
 	}
 	rd_kafka_topic_partition_list_destroy(sub);
 	if (err) {
-		err_set(e, ERR_INPUT, "topic %s: cannot %s: %s", o->topic,
-			o->group ? "subscribe" : "assign its partitions",
+		err_set(e, ERR_INPUT, "topic %s: cannot %s: %s", o->topic, what,
 			rd_kafka_err2str(err));
 		rd_kafka_consumer_close(rk);
 		rd_kafka_destroy(rk);
@@ -469,47 +915,123 @@ static rd_kafka_t *open_consumer(const struct kafkarec_opts *o, int *nparts_out,
 	return rk;
 }
 
-/* Partitions of the topic currently ours: all of them without a group. */
-static int assigned(rd_kafka_t *rk, const struct kafkarec_opts *o, int nparts)
-{
-	if (!o->group)
-		return nparts;
-	rd_kafka_topic_partition_list_t *l = NULL;
-	int n = 0;
-	if (rd_kafka_assignment(rk, &l) == RD_KAFKA_RESP_ERR_NO_ERROR && l) {
-		for (int i = 0; i < l->cnt; i++)
-			n += strcmp(l->elems[i].topic, o->topic) == 0;
-		rd_kafka_topic_partition_list_destroy(l);
-	}
-	return n;
-}
-
-static int consume(struct rec *r, rd_kafka_t *rk, int nparts, struct err *e)
+/* Whether every partition of ours is finished (kafkarec.h): by --until, or
+ * read to its end with --until-end. Ours: all of them without a group,
+ * else the group's current assignment (none: not finished). */
+static int all_finished(struct rec *r, rd_kafka_t *rk)
 {
 	const struct kafkarec_opts *o = r->o;
-	/* --until-end: which partitions are read to their end right now */
-	unsigned char *at_end = calloc(nparts > 0 ? (size_t)nparts : 1, 1);
-	int n_end = 0, done = 0;
-	if (!at_end)
-		return err_set(e, ERR_INTERNAL, "out of memory");
+	int n = 0, fin = 0;
+	rd_kafka_topic_partition_list_t *l = NULL;
+	if (o->group) {
+		if (rd_kafka_assignment(rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR || !l)
+			return 0;
+	}
+	int cnt = o->group ? l->cnt : r->nparts;
+	for (int i = 0; i < cnt; i++) {
+		int32_t p = i;
+		if (o->group) {
+			if (strcmp(l->elems[i].topic, o->topic) != 0)
+				continue;
+			p = l->elems[i].partition;
+		}
+		n++;
+		if (p < 0 || p >= r->nparts)
+			continue;   /* added since we started: not tracked */
+		const struct part_state *ps = &r->parts[p];
+		fin += ps->gate == GATE_DONE ||
+		       (o->until_end && ps->at_end && ps->gate == GATE_RECORD);
+	}
+	if (l)
+		rd_kafka_topic_partition_list_destroy(l);
+	return n > 0 && fin == n;
+}
+
+static void pause_partition(rd_kafka_t *rk, const char *topic, int32_t p)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+	if (!l)
+		return;   /* not pausing only costs fetches: its rows are skipped */
+	rd_kafka_topic_partition_list_add(l, topic, p);
+	rd_kafka_pause_partitions(rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* One message through its partition's gate: 1 when it is to be recorded,
+ * 0 when skipped; may finish the partition (*changed set). */
+static int gate(struct rec *r, rd_kafka_t *rk, const rd_kafka_message_t *m,
+		int64_t ts, int *changed)
+{
+	const struct kafkarec_opts *o = r->o;
+	int32_t p = m->partition;
+	struct part_state *ps = p >= 0 && p < r->nparts ? &r->parts[p] : NULL;
+	if (ps && ps->at_end) {
+		ps->at_end = 0;
+		*changed = 1;
+	}
+	if (ps && ps->gate == GATE_DONE) {
+		r->res->skipped++;
+		return 0;
+	}
+	if (ps && ps->gate == GATE_SCAN) {
+		if (ts < o->from_ms) {   /* also no timestamp (-1) */
+			r->res->skipped++;
+			return 0;
+		}
+		ps->gate = GATE_RECORD;
+	}
+	if (o->until_ms > 0 && ts >= o->until_ms) {
+		r->res->skipped++;
+		if (ps) {
+			ps->gate = GATE_DONE;
+			*changed = 1;
+			pause_partition(rk, o->topic, p);
+		}
+		return 0;
+	}
+	return 1;
+}
+
+static int consume(struct rec *r, rd_kafka_t *rk, struct err *e)
+{
+	const struct kafkarec_opts *o = r->o;
 	double t_end = o->duration_s > 0 ? o->now() + o->duration_s : INFINITY;
-	uint64_t taken = 0;
-	while (!done && !(o->stop && *o->stop) && !(o->max && taken >= o->max)) {
-		if (o->duration_s > 0 && o->now() >= t_end)
+	for (;;) {
+		if (o->stop && *o->stop) {
+			r->res->end = KAFKAREC_END_STOP;
 			break;
+		}
+		if (o->max && r->taken >= o->max) {
+			r->res->end = KAFKAREC_END_COUNT;
+			break;
+		}
+		if (o->duration_s > 0 && o->now() >= t_end) {
+			r->res->end = KAFKAREC_END_DURATION;
+			break;
+		}
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, KAFKAREC_POLL_MS);
+		if (r->cb_err.code) {
+			if (m)
+				rd_kafka_message_destroy(m);
+			*e = r->cb_err;
+			return -1;
+		}
 		if (!m)
 			continue;
-		int rc = 0;
-		int p = m->partition;
-		int known = p >= 0 && p < nparts;
+		int rc = 0, changed = 0;
+		int32_t p = m->partition;
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-			if (known && !at_end[p]) {
-				at_end[p] = 1;
-				n_end++;
+			struct part_state *ps = p >= 0 && p < r->nparts ?
+						&r->parts[p] : NULL;
+			/* a scan that reaches the end found nothing at or
+			 * after from_ms: the end is the start, as a broker's
+			 * lookup would have said */
+			if (ps && ps->gate == GATE_SCAN)
+				ps->gate = GATE_RECORD;
+			if (ps && !ps->at_end) {
+				ps->at_end = 1;
+				changed = 1;
 			}
-			int a = assigned(rk, o, nparts);
-			done = o->until_end && a > 0 && n_end >= a;
 		} else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 			   m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 			   m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
@@ -520,20 +1042,24 @@ static int consume(struct rec *r, rd_kafka_t *rk, int nparts, struct err *e)
 			fprintf(stderr, "spate record: kafka: %s\n",
 				rd_kafka_message_errstr(m));
 		} else {
-			if (known && at_end[p]) {
-				at_end[p] = 0;
-				n_end--;
+			rd_kafka_timestamp_type_t tt;
+			int64_t ts = rd_kafka_message_timestamp(m, &tt);
+			if (tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
+				ts = -1;
+			if (gate(r, rk, m, ts, &changed)) {
+				rc = take_message(r, m, ts, e);
+				r->taken++;
 			}
-			taken++;
-			rc = take_message(r, m, e);
 		}
 		rd_kafka_message_destroy(m);
-		if (rc != 0) {
-			free(at_end);
+		if (rc != 0)
 			return -1;
+		if (changed && (o->until_end || o->until_ms > 0) &&
+		    all_finished(r, rk)) {
+			r->res->end = KAFKAREC_END_PARTITIONS;
+			break;
 		}
 	}
-	free(at_end);
 	return drain(r, 1, e);
 }
 
@@ -549,11 +1075,11 @@ int kafkarec_run(const struct kafkarec_opts *o, struct kafkarec_result *res,
 	struct rec r = { .o = o, .res = res };
 	size_t nslots = (size_t)o->sort_window + 1;
 	r.ro = reorder_new((size_t)o->sort_window, INFINITY);
-	r.keys = calloc(nslots, sizeof *r.keys);
+	r.slots = calloc(nslots, sizeof *r.slots);
 	r.free_slots = malloc(nslots * sizeof *r.free_slots);
 	rd_kafka_t *rk = NULL;
-	int rc = -1, fd = -1, nparts = 0;
-	if (!r.ro || !r.keys || !r.free_slots) {
+	int rc = -1, fd = -1;
+	if (!r.ro || !r.slots || !r.free_slots) {
 		err_set(e, ERR_INTERNAL, "out of memory (sort window %ld)",
 			o->sort_window);
 		goto out;
@@ -567,7 +1093,7 @@ int kafkarec_run(const struct kafkarec_opts *o, struct kafkarec_result *res,
 			"are not overwritten)", o->out_path);
 		goto out;
 	}
-	if (!(rk = open_consumer(o, &nparts, e)))
+	if (!(rk = open_consumer(&r, e)))
 		goto out;
 	fd = open(o->out_path, O_WRONLY | O_CREAT | O_EXCL, 0666);
 	if (fd < 0 || !(r.f = fdopen(fd, "w"))) {
@@ -580,8 +1106,10 @@ int kafkarec_run(const struct kafkarec_opts *o, struct kafkarec_result *res,
 	}
 	/* line buffered: a killed recorder loses no row it printed */
 	setvbuf(r.f, NULL, _IOLBF, BUFSIZ);
-	fprintf(r.f, "time_s,topic,key,size_bytes\n");
-	rc = consume(&r, rk, nparts, e);
+	fprintf(r.f, "%s\n", o->format == KAFKAREC_KCAT
+		? "timestamp_ms,topic,partition,offset,key_len,value_len"
+		: "time_s,topic,key,size_bytes");
+	rc = consume(&r, rk, e);
 out:
 	if (rk) {
 		rd_kafka_consumer_close(rk);
@@ -590,10 +1118,11 @@ out:
 	if (r.f && fclose(r.f) != 0 && rc == 0)
 		rc = err_set(e, ERR_INTERNAL, "%s: write failed: %s", o->out_path,
 			     strerror(errno));
-	for (size_t i = 0; r.keys && i < nslots; i++)
-		free(r.keys[i]);
-	free(r.keys);
+	for (size_t i = 0; r.slots && i < nslots; i++)
+		free(r.slots[i].key);
+	free(r.slots);
 	free(r.free_slots);
+	free(r.parts);
 	reorder_free(r.ro);
 	return rc;
 }

@@ -14,9 +14,10 @@
  *   spate trace stats FILE [--format F] [--param k=v ...] [--seed N]
  *   spate trace convert FILE [--format F] [--param k=v ...] [--seed N]
  *               [--topic T] --out OUT.csv
- *   spate record --brokers HOST:PORT --topic T --out FILE [--group G]
- *               [--from-beginning] [--duration S] [--max N] [--until-end]
- *               [--sort-window N] [--set PROP=VALUE ...]
+ *   spate record --brokers HOST:PORT --topic T --out FILE
+ *               [--from beginning|end|TIME] [--until TIME] [--count N]
+ *               [--until-end] [--duration S] [--format spate-csv|kcat]
+ *               [--group G] [--sort-window N] [--set PROP=VALUE ...]
  *   spate policies | spate workloads | spate version
  *
  * This is the only place that reads the wall clock (progress bar, wall_s,
@@ -83,9 +84,11 @@ static void usage(FILE *out)
 		"       spate trace stats FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"       spate trace convert FILE [--format F] [--param k=v ...] [--seed N]\n"
 		"                   [--topic T] --out OUT.csv\n"
-		"       spate record --brokers HOST:PORT --topic T --out FILE [--group G]\n"
-		"                    [--from-beginning] [--duration S] [--max N] [--until-end]\n"
-		"                    [--sort-window N] [--set PROP=VALUE ...]\n"
+		"       spate record --brokers HOST:PORT --topic T --out FILE\n"
+		"                    [--from beginning|end|TIME] [--until TIME] [--count N]\n"
+		"                    [--until-end] [--duration S] [--format spate-csv|kcat]\n"
+		"                    [--group G] [--sort-window N] [--set PROP=VALUE ...]\n"
+		"                    (TIME: epoch seconds or ISO 8601, e.g. 2026-11-22T10:00:00Z)\n"
 		"       spate policies\n"
 		"       spate workloads\n"
 		"       spate version\n");

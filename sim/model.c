@@ -79,6 +79,8 @@ enum ev_kind {
 	EV_CRASH,     /* a = fn, b = replica | gen << 32: the replica dies */
 	EV_NODE,      /* a = node, b = enum node_ev */
 	EV_RESTORE,   /* a = fn: replace crashed replicas (back to target) */
+	EV_REBALANCE, /* a = source, b = its rebalance generation: it ends */
+	EV_GROUP,     /* a = source: a crashed member's session expires */
 };
 
 /* Node crashes come from two independent sources, each with its own
@@ -100,6 +102,8 @@ struct job {
 	uint32_t next;        /* partition FIFO while not dispatched */
 	uint8_t dropped, recorded;
 	uint8_t dead;         /* a message of it was dead-lettered */
+	uint8_t dup;          /* a redelivered duplicate: outside the job
+				 counts, its messages are real work */
 };
 
 struct msg {
@@ -212,6 +216,9 @@ struct fn {
 	struct rng *r_crash, *r_error, *r_retry;
 	uint64_t replica_crashes, errors, crash_lost, retries, dead_letters;
 	long retry_wait;      /* failed or throttled, waiting for EV_RETRY */
+	int group;            /* its replicas are a consumer group's members */
+	uint64_t redelivered; /* lost with a consumer, re-read from Kafka */
+	long awaiting;        /* of those, not re-read yet */
 };
 
 struct part {
@@ -221,9 +228,21 @@ struct part {
 	uint8_t timer, waiting, pumping, repump;
 	uint8_t serving;      /* being served from a function's waiting list */
 	uint32_t batch_gen;   /* the pending batch timer's generation */
-	uint8_t *done;        /* ring over [committed, next) */
+	uint8_t *done;        /* ring over [committed, next): OFF_* */
 	uint64_t ring;        /* power of two */
+	/* consumer group of replicas: the owner (a READY replica of the entry
+	 * function, valid while its generation matches), whether the
+	 * partition waits for a rebalance, and, after its owner crashed, the
+	 * job and size of each offset in the ring, to re-read them */
+	int owner;
+	uint32_t owner_gen;
+	uint8_t paused, rewind;
+	uint32_t *jobs;
+	double *sizes;
 };
+
+enum { OFF_INFLIGHT, OFF_DONE, OFF_LOST };   /* part.done values; LOST:
+	its invocation died with its consumer, waiting to be re-read */
 
 struct source {
 	const struct cfg_source *cfg;
@@ -233,6 +252,15 @@ struct source {
 	uint64_t rr;          /* round-robin partition counter */
 	uint64_t appended, committed;
 	struct arrival next;  /* the arrival scheduled next */
+	/* consumer group of replicas (cfg->replicas_group) */
+	uint32_t reb_gen;     /* a newer change restarts the rebalance */
+	int rebalancing;
+	double t_reb, a_reb;  /* time in rebalances */
+	double dead_until;    /* a crashed member's session runs until then:
+				 no rebalance can finish before (it waits for
+				 every member it knows to rejoin) */
+	struct rng *r_reb;
+	uint64_t rebalances, redeliveries, duplicates;
 	double t_next;        /* when, and its calendar sequence number */
 	uint64_t seq_next;
 	int armed;
@@ -258,6 +286,12 @@ struct model {
 	int next_src;         /* armed source with the earliest arrival, or -1 */
 	/* jobs */
 	uint64_t arrivals, completed, dropped, dead_lettered, in_system;
+	uint64_t dup_live, dup_done;   /* redelivered duplicate jobs */
+	int redelivering;     /* admit over the queue bound (fn_admit) */
+	int crashing;         /* rep_unready is called by a crash */
+	int *members;         /* scratch for assignments: replicas, then
+				 position by replica */
+	int capmembers;
 	double t_sys, a_sys;        /* integral of jobs in system */
 	uint64_t slo_violations, recorded_done;
 	struct hist *e2e;
@@ -489,6 +523,8 @@ static void rl_del(struct fn *f, int r)
 	f->rep[last].rl_pos = k;
 }
 
+static void group_note(struct model *m, struct fn *f, int crashed);
+
 static void rep_become_ready(struct model *m, struct fn *f, int r)
 {
 	struct replica *rp = &f->rep[r];
@@ -498,14 +534,19 @@ static void rep_become_ready(struct model *m, struct fn *f, int r)
 	avail_set(f, r, 1);
 	rl_add(f, r);
 	arm_keepalive(m, f, r);
+	if (f->group)
+		group_note(m, f, 0);
 }
 
-/* A READY replica stops taking work (it goes, or drains). */
-static void rep_unready(struct fn *f, int r)
+/* A READY replica stops taking work (it goes, or drains; or it crashed,
+ * which a consumer group learns only when its session times out). */
+static void rep_unready(struct model *m, struct fn *f, int r)
 {
 	f->n_ready--;
 	avail_set(f, r, 0);
 	rl_del(f, r);
+	if (f->group)
+		group_note(m, f, m->crashing);
 }
 
 /* The replica has a node: its cold start begins. `waited`: it was PENDING
@@ -634,7 +675,7 @@ static int rep_remove_one(struct model *m, struct fn *f)
 			}
 	for (int r = f->nrep - 1; r >= 0; r--)
 		if (f->rep[r].state == REP_READY && f->rep[r].busy == 0) {
-			rep_unready(f, r);
+			rep_unready(m, f, r);
 			rep_gone(m, f, r);
 			return 1;
 		}
@@ -646,7 +687,7 @@ static int rep_remove_one(struct model *m, struct fn *f)
 			best = r;
 	if (best < 0)
 		return 0;
-	rep_unready(f, best);
+	rep_unready(m, f, best);
 	f->rep[best].state = REP_DRAINING;
 	f->busy_ready -= f->rep[best].busy;
 	f->n_draining++;
@@ -672,6 +713,14 @@ static void fn_scale_to(struct model *m, struct fn *f, int target)
 static void job_finish(struct model *m, uint32_t j)
 {
 	struct job *jb = job_at(m, j);
+	if (jb->dup) {
+		m->dup_live--;
+		m->dup_done++;
+		pool_put(&m->jobs, j);
+		if (!m->sources_live && !m->in_system && !m->dup_live && isinf(m->end))
+			m->stop = 1;
+		return;
+	}
 	sys_account(m);
 	m->in_system--;
 	if (jb->dropped) {
@@ -689,7 +738,7 @@ static void job_finish(struct model *m, uint32_t j)
 		}
 	}
 	pool_put(&m->jobs, j);
-	if (!m->sources_live && !m->in_system && isinf(m->end))
+	if (!m->sources_live && !m->in_system && !m->dup_live && isinf(m->end))
 		m->stop = 1;
 }
 
@@ -705,7 +754,7 @@ static void part_commit(struct model *m, struct source *s, uint32_t p,
 static void entry_done(struct model *m, uint32_t j)
 {
 	struct job *jb = job_at(m, j);
-	if (--jb->entry_left == 0)
+	if (--jb->entry_left == 0 && !jb->dup)   /* the original commits */
 		part_commit(m, &m->src[jb->src], jb->part, jb->offset);
 }
 
@@ -841,7 +890,8 @@ static int fn_admit(struct model *m, struct fn *f, uint32_t j, int entry,
 	}
 	int over = !fn_has_room(f);
 	if (over) {
-		if (f->cfg->on_full == FULL_DROP || (holder == NIL && !fails)) {
+		if (f->cfg->on_full == FULL_DROP ||
+		    (holder == NIL && !fails && !m->redelivering)) {
 			f->drops++;
 			job_at(m, j)->dropped = 1;
 			if (entry)
@@ -1040,8 +1090,27 @@ static void lb_route(struct model *m, struct fn *f, uint32_t i)
 
 /* A message that may wait: routed at once when the function balances
  * over its replicas and one is READY, else into the function's queue. */
+static int owner_of(const struct model *m, const struct source *s,
+		    const struct part *p);
+
 static void enqueue(struct model *m, struct fn *f, uint32_t i)
 {
+	if (f->group && msg_at(m, i)->entry) {
+		/* a consumer serves the partitions it owns, itself */
+		const struct job *jb = job_at(m, msg_at(m, i)->job);
+		const struct source *s = &m->src[jb->src];
+		int r = s->cfg->replicas_group ? owner_of(m, s, &s->parts[jb->part]) : -1;
+		if (r >= 0) {
+			struct replica *rp = &f->rep[r];
+			if (rp->busy < (uint32_t)f->cfg->concurrency && !rp->rq.len) {
+				start_service(m, f, r, i);
+			} else {
+				fifo_push(m, &rp->rq, i);
+				f->rq_len++;
+			}
+			return;
+		}
+	}
 	if (f->lb != LB_CENTRAL && f->nrl > 0)
 		lb_route(m, f, i);
 	else
@@ -1200,7 +1269,7 @@ static void on_unload(struct model *m, struct fn *f, uint64_t gen)
 		if (rp->state != REP_READY || rp->busy)
 			continue;
 		fn_account(m, f);
-		rep_unready(f, r);
+		rep_unready(m, f, r);
 		f->unloads++;
 		rep_gone(m, f, r);
 	}
@@ -1452,14 +1521,29 @@ static int ring_grow(struct model *m, struct part *p)
 {
 	uint64_t cap = p->ring ? p->ring * 2 : 64;
 	uint8_t *d = calloc(cap, 1);
-	if (!d) {
+	int keep = p->jobs != NULL || p->owner != -2;   /* -2: no group */
+	uint32_t *jobs = keep ? calloc(cap, sizeof *jobs) : NULL;
+	double *sizes = keep ? calloc(cap, sizeof *sizes) : NULL;
+	if (!d || (keep && (!jobs || !sizes))) {
+		free(d);
+		free(jobs);
+		free(sizes);
 		err_set(m->err, ERR_INTERNAL, "out of memory (offsets)");
 		return fail(m);
 	}
-	for (uint64_t o = p->committed; o < p->next; o++)
+	for (uint64_t o = p->committed; o < p->next; o++) {
 		d[o & (cap - 1)] = p->done[o & (p->ring - 1)];
+		if (keep && p->jobs) {
+			jobs[o & (cap - 1)] = p->jobs[o & (p->ring - 1)];
+			sizes[o & (cap - 1)] = p->sizes[o & (p->ring - 1)];
+		}
+	}
 	free(p->done);
+	free(p->jobs);
+	free(p->sizes);
 	p->done = d;
+	p->jobs = jobs;
+	p->sizes = sizes;
 	p->ring = cap;
 	return 0;
 }
@@ -1499,6 +1583,8 @@ static void part_pump_once(struct model *m, struct source *s, uint32_t pi,
 	while (p->next < p->released && limit-- != 0 && !m->failed) {
 		if (c->max_inflight && p->inflight >= (uint32_t)c->max_inflight)
 			return;
+		if (c->replicas_group && (p->paused || owner_of(m, s, p) < 0))
+			return;   /* a rebalance, or its consumer is gone */
 		if (s->blocks)
 			for (int t = 0; t < c->ntargets; t++) {
 				struct fn *f = &m->fn[c->targets[t]];
@@ -1513,7 +1599,11 @@ static void part_pump_once(struct model *m, struct source *s, uint32_t pi,
 		uint32_t j = p->head;
 		struct job *jb = job_at(m, j);
 		p->head = jb->next;
-		p->done[p->next & (p->ring - 1)] = 0;
+		p->done[p->next & (p->ring - 1)] = OFF_INFLIGHT;
+		if (p->jobs) {
+			p->jobs[p->next & (p->ring - 1)] = j;
+			p->sizes[p->next & (p->ring - 1)] = jb->size;
+		}
 		p->next++;
 		p->inflight++;
 		jb->entry_left = (uint32_t)c->ntargets;
@@ -1588,10 +1678,11 @@ static void part_commit(struct model *m, struct source *s, uint32_t pi,
 			uint64_t offset)
 {
 	struct part *p = &s->parts[pi];
-	p->done[offset & (p->ring - 1)] = 1;
+	p->done[offset & (p->ring - 1)] = OFF_DONE;
 	p->inflight--;
 	uint64_t before = p->committed;
-	while (p->committed < p->next && p->done[p->committed & (p->ring - 1)])
+	while (p->committed < p->next &&
+	       p->done[p->committed & (p->ring - 1)] == OFF_DONE)
 		p->committed++;
 	s->committed += p->committed - before;
 	part_pump(m, s, pi);
@@ -1644,7 +1735,7 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 	jb->src = (uint32_t)(s - m->src);
 	jb->part = pi;
 	jb->next = NIL;
-	jb->dropped = jb->dead = 0;
+	jb->dropped = jb->dead = jb->dup = 0;
 	jb->recorded = m->now >= m->cfg->warmup_s;
 	jb->pending = 0;
 	if (p->next == jb->offset)   /* nothing else waiting */
@@ -1693,7 +1784,7 @@ static void src_schedule(struct model *m, struct source *s)
 		s->t_next = s->next.t < m->now ? m->now : s->next.t;
 		s->seq_next = evq_seq_take(m->q);
 	} else if (rc == 0 && --m->sources_live == 0 && !m->in_system &&
-		   isinf(m->end)) {
+		   !m->dup_live && isinf(m->end)) {
 		m->stop = 1;
 	}
 	if (m->nsrc == 1)
@@ -1706,6 +1797,205 @@ static void on_arrival(struct model *m, struct source *s)
 {
 	append(m, s, &s->next);
 	src_schedule(m, s);
+}
+
+/* ------------------------------------------------------- consumer groups */
+
+static int owner_of(const struct model *m, const struct source *s,
+		    const struct part *p)
+{
+	if (p->owner < 0)
+		return -1;
+	const struct replica *rp = &m->fn[s->cfg->targets[0]].rep[p->owner];
+	return rp->gen == p->owner_gen && rp->state == REP_READY ? p->owner : -1;
+}
+
+/* The group's members, f's READY replicas in index order, into
+ * m->members[0, n); then m->members[caprep + r] = position of replica r
+ * (-1: not a member) and m->members[2 caprep + k], a count per member.
+ * Returns n, or -1 when memory runs out. */
+static int group_members(struct model *m, const struct fn *f)
+{
+	if (m->capmembers < 3 * f->caprep) {
+		int *x = realloc(m->members, (size_t)(3 * f->caprep) * sizeof *x);
+		if (!x) {
+			err_set(m->err, ERR_INTERNAL, "out of memory (consumer group)");
+			return fail(m);
+		}
+		m->members = x;
+		m->capmembers = 3 * f->caprep;
+	}
+	int n = 0, *pos = m->members + f->caprep;
+	for (int r = 0; r < f->nrep; r++) {
+		pos[r] = -1;
+		if (f->rep[r].state == REP_READY) {
+			pos[r] = n;
+			m->members[n++] = r;
+		}
+	}
+	return n;
+}
+
+static void set_owner(struct part *p, const struct fn *f, int r)
+{
+	p->owner = r;
+	p->owner_gen = r >= 0 ? f->rep[r].gen : 0;
+}
+
+/* Cooperative (sticky) assignment: member k may own P/n partitions, one
+ * more for the first P mod n; a partition stays with its owner while the
+ * owner is a member under its quota, the others move to members with room
+ * and pause until the rebalance ends. Returns how many moved. */
+static int assign_sticky(struct model *m, struct source *s, const struct fn *f, int n)
+{
+	int P = s->cfg->partitions, moved = 0;
+	if (n == 0) {
+		for (int i = 0; i < P; i++)
+			set_owner(&s->parts[i], f, -1);
+		return 0;
+	}
+	int *pos = m->members + f->caprep, *cnt = m->members + 2 * f->caprep;
+	int lo = P / n, extra = P % n;
+	for (int k = 0; k < n; k++)
+		cnt[k] = 0;
+	for (int i = 0; i < P; i++) {
+		struct part *p = &s->parts[i];
+		int r = owner_of(m, s, p), k = r >= 0 ? pos[r] : -1;
+		if (k >= 0 && cnt[k] < lo + (k < extra))
+			cnt[k]++;
+		else
+			set_owner(p, f, -1);
+	}
+	for (int i = 0, k = 0; i < P; i++) {
+		struct part *p = &s->parts[i];
+		if (p->owner >= 0)
+			continue;
+		while (cnt[k] >= lo + (k < extra))
+			k++;
+		cnt[k]++;
+		set_owner(p, f, m->members[k]);
+		p->paused = 1;
+		moved++;
+	}
+	return moved;
+}
+
+/* Membership changed: a rebalance starts (or restarts, if one is under
+ * way). Eager: every partition stops until it ends and is then assigned
+ * round robin; cooperative: only the partitions that move stop. */
+static void group_changed(struct model *m, struct source *s)
+{
+	const struct cfg_source *c = s->cfg;
+	const struct fn *f = &m->fn[c->targets[0]];
+	int n = group_members(m, f), paused = 0;
+	if (n < 0)
+		return;
+	if (c->cooperative) {
+		paused = assign_sticky(m, s, f, n);
+	} else {
+		for (int i = 0; i < c->partitions; i++)
+			s->parts[i].paused = 1;
+		paused = c->partitions;
+	}
+	if (!s->rebalancing) {
+		s->rebalancing = 1;
+		s->t_reb = m->now;
+	}
+	s->reb_gen++;
+	at(m, m->now + dist_sample(c->rebalance_s, s->r_reb, 0), EV_REBALANCE,
+	   (uint32_t)(s - m->src), s->reb_gen);
+	if (m->rec && rec_group_event(m->rec, m->run_id, m->now, c->topic, "rebalance",
+				      n, paused, m->err) != 0)
+		fail(m);
+}
+
+static void group_note(struct model *m, struct fn *f, int crashed)
+{
+	for (int i = 0; i < m->nsrc && !m->failed; i++) {
+		struct source *s = &m->src[i];
+		if (!s->cfg->replicas_group || s->cfg->targets[0] != f->idx)
+			continue;
+		if (crashed) {   /* the group notices when the session expires */
+			double t = m->now + s->cfg->session_timeout_s;
+			if (t > s->dead_until)
+				s->dead_until = t;
+			at(m, t, EV_GROUP, (uint32_t)i, 0);
+		}
+		else
+			group_changed(m, s);
+	}
+}
+
+/* The partition's consumer crashed: its new owner reads it again from the
+ * committed offset. A record whose invocation died with the consumer is
+ * offered again (the same job); one already processed, or still being
+ * processed by a former owner, is processed twice: a duplicate job, which
+ * commits nothing and is outside the job counts. */
+static void redeliver(struct model *m, struct source *s, uint32_t pi)
+{
+	struct part *p = &s->parts[pi];
+	struct fn *f = &m->fn[s->cfg->targets[0]];
+	uint64_t end = p->next;
+	p->rewind = 0;
+	m->redelivering = 1;
+	for (uint64_t o = p->committed; o < end && !m->failed; o++) {
+		uint64_t k = o & (p->ring - 1);
+		s->redeliveries++;
+		if (p->done[k] == OFF_LOST) {
+			p->done[k] = OFF_INFLIGHT;
+			f->awaiting--;
+			fn_admit(m, f, p->jobs[k], 1, NIL, 0, 0);
+			continue;
+		}
+		uint32_t j = pool_get(&m->jobs);
+		if (j == NIL) {
+			err_set(m->err, ERR_INTERNAL, "out of memory (redelivered messages)");
+			fail(m);
+			break;
+		}
+		*job_at(m, j) = (struct job){
+			.t_append = m->now, .size = p->sizes[o & (p->ring - 1)],
+			.offset = o, .pending = 1, .entry_left = 1,
+			.src = (uint32_t)(s - m->src), .part = pi, .next = NIL, .dup = 1,
+		};
+		m->dup_live++;
+		s->duplicates++;
+		fn_offer(m, f, j, 1, NIL);
+	}
+	m->redelivering = 0;
+}
+
+static void on_rebalance(struct model *m, struct source *s, uint64_t gen)
+{
+	const struct cfg_source *c = s->cfg;
+	if ((uint32_t)gen != s->reb_gen)
+		return;   /* restarted by a later change */
+	if (m->now < s->dead_until) {
+		at(m, s->dead_until, EV_REBALANCE, (uint32_t)(s - m->src), gen);
+		return;
+	}
+	const struct fn *f = &m->fn[c->targets[0]];
+	int n = group_members(m, f);
+	if (n < 0)
+		return;
+	if (!c->cooperative)
+		for (int i = 0; i < c->partitions; i++)
+			set_owner(&s->parts[i], f, n ? m->members[i % n] : -1);
+	s->rebalancing = 0;
+	s->a_reb += m->now - s->t_reb;
+	s->rebalances++;
+	if (m->rec && rec_group_event(m->rec, m->run_id, m->now, c->topic, "assigned",
+				      n, 0, m->err) != 0) {
+		fail(m);
+		return;
+	}
+	for (uint32_t i = 0; i < (uint32_t)c->partitions && !m->failed; i++) {
+		struct part *p = &s->parts[i];
+		p->paused = 0;
+		if (p->rewind && owner_of(m, s, p) >= 0)
+			redeliver(m, s, i);
+		part_pump(m, s, i);
+	}
 }
 
 /* ------------------------------------------------ monitor and autoscaler */
@@ -1772,7 +2062,7 @@ static void replace_slow(struct model *m, struct fn *f)
 			continue;
 		fn_account(m, f);
 		int node = rp->node;
-		rep_unready(f, r);
+		rep_unready(m, f, r);
 		if (rp->busy == 0 && rp->rq.len == 0) {
 			rep_gone(m, f, r);
 		} else {
@@ -1999,7 +2289,7 @@ static void on_keepalive(struct model *m, struct fn *f, uint64_t ref)
 		return;
 	f->unloads++;
 	fn_account(m, f);
-	rep_unready(f, r);
+	rep_unready(m, f, r);
 	rep_gone(m, f, r);
 	if (f->target > f->n_pending + f->n_ready)
 		f->target = f->n_pending + f->n_ready;
@@ -2037,6 +2327,36 @@ static int lost_push(struct model *m, size_t *n, uint32_t i)
 	return 0;
 }
 
+/* Message i died with its replica. When that replica was its consumer
+ * (a consumer group of replicas), nobody retries it: the record is
+ * re-read from Kafka once its partition has a new owner (redeliver). A
+ * duplicate is just gone: its offset is re-read anyway. Returns 1 when
+ * the message was the group's to handle. */
+static int consumer_lost(struct model *m, struct fn *f, uint32_t i)
+{
+	struct msg *ms = msg_at(m, i);
+	if (!f->group || !ms->entry)
+		return 0;
+	uint32_t j = ms->job;
+	struct job *jb = job_at(m, j);
+	struct source *s = &m->src[jb->src];
+	if (!s->cfg->replicas_group)
+		return 0;
+	ms->serial = 0;
+	pool_put(&m->msgs, i);
+	if (jb->dup) {
+		entry_done(m, j);
+		job_release(m, j);
+		return 1;
+	}
+	struct part *p = &s->parts[jb->part];
+	p->done[jb->offset & (p->ring - 1)] = OFF_LOST;
+	p->rewind = 1;
+	f->redelivered++;
+	f->awaiting++;
+	return 1;
+}
+
 /* Replica r of f dies now. What it was serving or had queued fails (a
  * speculated copy just ends, its twin goes on); a message that had
  * finished and was holding its slot for blocked outputs keeps waiting
@@ -2066,6 +2386,7 @@ static void rep_crash(struct model *m, struct fn *f, int r)
 		if (lost_push(m, &n, i) != 0)
 			return;
 	fn_account(m, f);
+	m->crashing = 1;
 	f->replica_crashes++;
 	f->busy_slots -= rp->busy;
 	f->holding -= held;
@@ -2075,7 +2396,7 @@ static void rep_crash(struct model *m, struct fn *f, int r)
 	switch (rp->state) {
 	case REP_READY:
 		f->busy_ready -= rp->busy;
-		rep_unready(f, r);
+		rep_unready(m, f, r);
 		break;
 	case REP_DRAINING:
 		f->n_draining--;
@@ -2084,6 +2405,7 @@ static void rep_crash(struct model *m, struct fn *f, int r)
 		f->n_pending--;
 		break;
 	}
+	m->crashing = 0;
 	rp->busy = 0;
 	rp->rq = (struct fifo){ .head = NIL, .tail = NIL };
 	rep_gone(m, f, r);
@@ -2092,7 +2414,7 @@ static void rep_crash(struct model *m, struct fn *f, int r)
 		f->crash_lost++;
 		if (k < nserving && msg_at(m, i)->twin != NIL)
 			twin_drop(m, i);
-		else
+		else if (!consumer_lost(m, f, i))
 			msg_fail(m, f, i);
 	}
 	if (f->on_demand) {
@@ -2285,8 +2607,22 @@ static int build_src(struct model *m, int i)
 		err_set(m->err, ERR_INTERNAL, "out of memory");
 		return fail(m);
 	}
+	if (c->replicas_group) {
+		struct fn *f = &m->fn[c->targets[0]];
+		if (f->cfg->on_demand) {
+			err_set(m->err, ERR_INPUT, "%s: sources[%d].connector.consumers:"
+				" \"replicas\" needs replicas that live on; '%s' is"
+				" on_demand (one environment per request)",
+				m->cfg->path, i, f->cfg->name);
+			return fail(m);
+		}
+		f->group = 1;
+		if (!(s->r_reb = stream(m, "source", c->topic, "rebalance")))
+			return -1;
+	}
 	for (int p = 0; p < c->partitions; p++) {
 		s->parts[p].head = s->parts[p].tail = NIL;
+		s->parts[p].owner = c->replicas_group ? -1 : -2;
 		if (ring_grow(m, &s->parts[p]) != 0)
 			return -1;
 	}
@@ -2478,11 +2814,16 @@ void model_free(struct model *m)
 	free(m->unplaced);
 	free(m->scratch);
 	free(m->lost);
+	free(m->members);
 	for (int i = 0; m->src && i < m->nsrc; i++) {
 		struct source *s = &m->src[i];
 		arr_free(s->arr);
-		for (int p = 0; s->parts && p < s->cfg->partitions; p++)
+		for (int p = 0; s->parts && p < s->cfg->partitions; p++) {
 			free(s->parts[p].done);
+			free(s->parts[p].jobs);
+			free(s->parts[p].sizes);
+		}
+		rng_free(s->r_reb);
 		free(s->parts);
 	}
 	as_free(m->as);
@@ -2613,6 +2954,12 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		case EV_RESTORE:
 			on_restore(m, &m->fn[ev.a]);
 			break;
+		case EV_REBALANCE:
+			on_rebalance(m, &m->src[ev.a], ev.b);
+			break;
+		case EV_GROUP:
+			group_changed(m, &m->src[ev.a]);
+			break;
 		}
 		if (m->place_due)
 			place_waiting(m);
@@ -2703,6 +3050,7 @@ static void summarize(struct model *m)
 	row(m, e, "completions", (double)m->completed);
 	row(m, e, "dropped", (double)m->dropped);
 	row(m, e, "dead_lettered", (double)m->dead_lettered);
+	row(m, e, "duplicates", (double)m->dup_done);
 	row(m, e, "in_flight_end", (double)m->in_system);
 	latency_rows(m, e, m->e2e);
 	if (m->cfg->slo_latency_s > 0)
@@ -2728,7 +3076,7 @@ static void summarize(struct model *m)
 		row(m, s, "dropped", (double)f->drops);
 		row(m, s, "in_flight_end",
 		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding +
-			     f->retry_wait));
+			     f->retry_wait + f->awaiting));
 		latency_rows(m, s, f->lat);
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);
@@ -2769,6 +3117,24 @@ static void summarize(struct model *m)
 			row(m, s, "crash_lost", (double)f->crash_lost);
 			row(m, s, "retries", (double)f->retries);
 			row(m, s, "dead_letters", (double)f->dead_letters);
+			if (f->group)
+				row(m, s, "redelivered", (double)f->redelivered);
+		}
+		if (f->group) {
+			double reb = 0, secs = 0, redel = 0, dups = 0;
+			for (int k = 0; k < m->nsrc; k++) {
+				const struct source *sr = &m->src[k];
+				if (!sr->cfg->replicas_group || sr->cfg->targets[0] != i)
+					continue;
+				reb += (double)sr->rebalances;
+				secs += sr->a_reb + (sr->rebalancing ? T - sr->t_reb : 0);
+				redel += (double)sr->redeliveries;
+				dups += (double)sr->duplicates;
+			}
+			row(m, s, "rebalances", reb);
+			row(m, s, "rebalance_s", secs);
+			row(m, s, "redeliveries", redel);
+			row(m, s, "duplicates", dups);
 		}
 		if (f->svc) {
 			row(m, s, "speculations", (double)f->speculations);

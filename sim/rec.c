@@ -45,7 +45,7 @@ struct rec {
 	int in_run;
 	int64_t run_id;
 	sqlite3_stmt *begin, *commit, *rollback;
-	sqlite3_stmt *ins_ntl, *ins_nev;
+	sqlite3_stmt *ins_ntl, *ins_nev, *ins_gev;
 	sqlite3_stmt *ins_run, *upd_run, *ins_tl, *ins_dec, *ins_hist, *ins_sum,
 		*ins_axis;
 };
@@ -93,6 +93,10 @@ static const char rec_schema_sql[] =
 	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
 	" node INTEGER, event TEXT, value REAL);"
 	"CREATE INDEX IF NOT EXISTS node_events_run ON node_events(run_id);"
+	"CREATE TABLE IF NOT EXISTS group_events("
+	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
+	" topic TEXT, event TEXT, members INTEGER, paused INTEGER);"
+	"CREATE INDEX IF NOT EXISTS group_events_run ON group_events(run_id);"
 	"INSERT OR IGNORE INTO meta(key, value)"
 	" VALUES('schema_version', '" REC_SCHEMA_VERSION "');"
 	"COMMIT;";
@@ -334,6 +338,9 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 		{ .st = &r->ins_axis,
 		  .sql = "INSERT INTO run_axes(run_id, axis, value)"
 			 " VALUES(?, ?, ?)" },
+		{ .st = &r->ins_gev,
+		  .sql = "INSERT INTO group_events(run_id, t, topic, event, members,"
+			 " paused) VALUES(?, ?, ?, ?, ?, ?)" },
 	};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		if (rec_prepare(r, s[i].st, s[i].sql, e) != 0)
@@ -402,7 +409,8 @@ void rec_close(struct rec *r)
 		sqlite3_stmt *all[] = { r->begin,   r->commit,  r->rollback,
 					r->ins_run, r->upd_run, r->ins_tl,
 					r->ins_dec, r->ins_hist, r->ins_sum,
-					r->ins_axis, r->ins_ntl, r->ins_nev };
+					r->ins_axis, r->ins_ntl, r->ins_nev,
+					r->ins_gev };
 		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 			sqlite3_finalize(all[i]);
 		sqlite3_close(r->db);
@@ -606,6 +614,25 @@ int rec_node_event(struct rec *r, int64_t run_id, double t, int node,
 		return rec_fail(r, "node event", e);
 	}
 	return rec_step(r, st, "node event", e);
+}
+
+int rec_group_event(struct rec *r, int64_t run_id, double t, const char *topic,
+		    const char *event, int members, int paused, struct err *e)
+{
+	if (rec_check_run(r, run_id, "group event", e) != 0)
+		return -1;
+	sqlite3_stmt *st = r->ins_gev;
+	int bad = sqlite3_bind_int64(st, 1, run_id) |
+		  sqlite3_bind_double(st, 2, t) |
+		  rec_text(st, 3, topic) |
+		  rec_text(st, 4, event) |
+		  sqlite3_bind_int(st, 5, members) |
+		  sqlite3_bind_int(st, 6, paused);
+	if (bad != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return rec_fail(r, "group event", e);
+	}
+	return rec_step(r, st, "group event", e);
 }
 
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,

@@ -93,6 +93,10 @@ int rec_node_timeline(struct rec *r, int64_t run_id,
 		      const struct rec_node_row *row, struct err *e);
 int rec_node_event(struct rec *r, int64_t run_id, double t, int node,
 		   const char *event, double value, struct err *e);
+/* A consumer group's rebalance on topic: "rebalance" when membership
+ * changed (members now, partitions paused), "assigned" when it ended. */
+int rec_group_event(struct rec *r, int64_t run_id, double t, const char *topic,
+		    const char *event, int members, int paused, struct err *e);
 /* Records the value (JSON text) a sweep gave to one varied path. */
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,
 		 const char *value_json, struct err *e);

@@ -1026,6 +1026,7 @@ static const char *const sw_tables[][2] = {
 	{ "summary", "scope, metric, value" },
 	{ "node_timeline", "t, node, class, up, speed, replicas, slots_used" },
 	{ "node_events", "t, node, event, value" },
+	{ "group_events", "t, topic, event, members, paused" },
 };
 
 /* Copies the runs of the database at src into the connection db (main, at
@@ -1123,6 +1124,15 @@ static int merge_from(sqlite3 *db, const char *out_path, const char *src,
 		goto rollback;
 	for (size_t t = 0; nsel > 0 && t < sizeof sw_tables / sizeof sw_tables[0]; t++) {
 		char sql[512];
+		int64_t has = 0;
+		/* a table added later within the schema version: older
+		 * databases have no rows for it */
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM src.sqlite_master"
+			 " WHERE type = 'table' AND name = '%s'", sw_tables[t][0]);
+		if (sw_stmt(db, src, sql, 0, NULL, &has, e) != 0)
+			goto rollback;
+		if (!has)
+			continue;
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO main.%s(run_id, %s) SELECT run_id + ?1, %s"
 			 " FROM src.%s WHERE run_id IN (SELECT id FROM temp.sweep_sel)"

@@ -253,7 +253,17 @@ static void test_minimal_defaults(void)
 	check_resolved_contains(c, "\"keep_alive_s\":\"inf\"");
 	check_resolved_contains(c, "\"edges\":{\"mode\":\"broadcast\",\"to\":[]}");
 	check_resolved_contains(c, "\"connector\":{\"batch_max\":500,\"batch_wait_s\":0,"
-				   "\"max_inflight\":0}");
+				   "\"max_inflight\":0,\"consumers\":\"connector\","
+				   "\"rebalance\":\"eager\",\"rebalance_s\":{\"type\":"
+				   "\"deterministic\",\"value\":3,\"per_byte\":0},"
+				   "\"session_timeout_s\":45}");
+	check_resolved_contains(c, "\"failures\":{\"replica_ttf_s\":null,\"error_p\":0,"
+				   "\"restart_s\":0},\"retry\":{\"max_attempts\":3,"
+				   "\"backoff_s\":1,\"backoff_factor\":2,\"backoff_max_s\":60,"
+				   "\"jitter\":\"none\"}");
+	check_resolved_contains(c, "\"failures\":{\"node_ttf_s\":null,\"node_repair_s\":"
+				   "{\"type\":\"deterministic\",\"value\":600,\"per_byte\":0},"
+				   "\"detect_s\":40,\"schedule\":[]}");
 	check_resolved_contains(c, "\"slo\":{\"latency_s\":null}");
 	check_resolved_contains(c, "\"policy\":\"static\"");
 	T_TRUE(strchr(c->resolved_json, '\n') != NULL, "resolved JSON is not indented");

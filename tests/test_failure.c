@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "config.h"
@@ -170,7 +171,7 @@ static void test_crash_until_dead_letter(void)
 static const char *const chaos =
 	"{\"seed\": %d, %s \"sources\": [{\"topic\": \"in\", \"partitions\": 4,"
 	" \"arrivals\": {\"workload\": \"poisson\", \"rate\": 20, \"duration_s\": %d},"
-	" \"to\": [\"a\"]}],"
+	" \"to\": [\"a\"] %s}],"
 	" \"functions\": ["
 	"  {\"name\": \"a\", \"service\": {\"type\": \"exponential\", \"mean\": 0.1},"
 	"   \"initial_replicas\": 4, \"queue_capacity\": 50, \"on_full\": \"block\","
@@ -186,11 +187,11 @@ static const char *const chaos =
 	"  \"node_repair_s\": 60, \"detect_s\": 10,"
 	"  \"schedule\": [{\"node\": 0, \"at_s\": 100, \"down_s\": 50}]}}}";
 
-static struct model *chaos_run(int seed, const char *top, int dur, const char *lb,
-			       const char *spec, struct config **c)
+static struct model *chaos_run(int seed, const char *top, int dur, const char *conn,
+			       const char *lb, const char *spec, struct config **c)
 {
 	char json[4096];
-	snprintf(json, sizeof json, chaos, seed, top, dur, lb, spec);
+	snprintf(json, sizeof json, chaos, seed, top, dur, conn, lb, spec);
 	return test_run_json(json, c);
 }
 
@@ -205,7 +206,7 @@ static void test_conservation_with_crashes(void)
 			snprintf(top, sizeof top, drained ? "" : "\"duration_s\": %d,",
 				 dur * 3 / 4);
 			struct config *c;
-			struct model *m = chaos_run(3, top, dur, lbs[k], "", &c);
+			struct model *m = chaos_run(3, top, dur, "", lbs[k], "", &c);
 			if (!m)
 				return;
 			test_check_laws(m);
@@ -239,7 +240,7 @@ static void test_conservation_with_crashes(void)
 		}
 	/* with speculation a copy may die while its twin goes on */
 	struct config *c;
-	struct model *m = chaos_run(3, "", dur, "least-outstanding",
+	struct model *m = chaos_run(3, "", dur, "", "least-outstanding",
 				    "\"speculation\": {\"k\": 2},", &c);
 	if (m) {
 		test_check_laws(m);
@@ -252,8 +253,10 @@ static void test_same_seed_same_results(void)
 {
 	int dur = test_quick() ? 300 : 1000;
 	struct config *c1, *c2;
-	struct model *m1 = chaos_run(9, "", dur, "power-of-two", "", &c1);
-	struct model *m2 = chaos_run(9, "", dur, "power-of-two", "", &c2);
+	static const char *const conn =
+		", \"connector\": {\"consumers\": \"replicas\", \"max_inflight\": 4}";
+	struct model *m1 = chaos_run(9, "", dur, conn, "power-of-two", "", &c1);
+	struct model *m2 = chaos_run(9, "", dur, conn, "power-of-two", "", &c2);
 	if (m1 && m2) {
 		const char *s1, *k1, *s2 = "", *k2 = "";
 		double v1, v2 = 0;
@@ -275,6 +278,174 @@ static void test_same_seed_same_results(void)
 		done(m2, c2);
 }
 
+/* The consumer group of replicas, by hand. One partition, two replicas of
+ * two slots on two one-slot nodes; records of 1000 and 100 bytes at t = 0,
+ * served in 10 s and 1 s. The first rebalance ends at 3 s: replica 0 owns
+ * the partition and starts both; the small one finishes at 4 but cannot
+ * be committed behind the big one. Node 0 dies at 8, taking the big one.
+ * The group notices at 53 (session timeout 45 s), rebalances until 56; the
+ * survivor re-reads from the committed offset: the big record again (66 s
+ * end to end) and the small one a second time (a duplicate). */
+static void test_redelivery_by_hand(void)
+{
+	char path[] = "/tmp/spate-test-redeliver-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		CU_FAIL("no temporary file");
+		return;
+	}
+	FILE *fp = fdopen(fd, "w");
+	fputs("time_s,topic,key,size_bytes\n0,in,,1000\n0,in,,100\n", fp);
+	fclose(fp);
+	char json[2048];
+	snprintf(json, sizeof json,
+		 "{\"seed\": 1, \"sources\": [{\"topic\": \"in\", \"arrivals\": {\"workload\":"
+		 " \"spate-csv\", \"path\": \"%s\"}, \"to\": [\"f\"], \"connector\":"
+		 " {\"consumers\": \"replicas\"}}], \"functions\": [{\"name\": \"f\","
+		 " \"service\": {\"type\": \"deterministic\", \"value\": 0, \"per_byte\": 0.01},"
+		 " \"concurrency\": 2, \"initial_replicas\": 2}], \"cluster\": {\"nodes\":"
+		 " [{\"count\": 2, \"slots\": 1}], \"failures\": {\"schedule\": [{\"node\": 0,"
+		 " \"at_s\": 8, \"down_s\": 1000}]}}}", path);
+	struct config *c;
+	char *db;
+	struct model *m = test_run_json_db(json, &c, &db);
+	unlink(path);
+	if (!m)
+		return;
+	T_NEAR(metric(m, "e2e", "completions"), 2, 0);
+	T_NEAR(metric(m, "e2e", "duplicates"), 1, 0);
+	T_NEAR(metric(m, "e2e", "max"), 66, 0.66);
+	T_NEAR(metric(m, "e2e", "duration_s"), 66, 1e-9);
+	T_NEAR(metric(m, "f", "arrivals"), 3, 0);        /* the duplicate is work */
+	T_NEAR(metric(m, "f", "completions"), 3, 0);
+	T_NEAR(metric(m, "f", "crash_lost"), 1, 0);
+	T_NEAR(metric(m, "f", "redelivered"), 1, 0);
+	T_NEAR(metric(m, "f", "redeliveries"), 2, 0);
+	T_NEAR(metric(m, "f", "duplicates"), 1, 0);
+	T_NEAR(metric(m, "f", "rebalances"), 2, 0);
+	T_NEAR(metric(m, "f", "rebalance_s"), 6, 1e-9);
+	test_check_laws(m);
+	sqlite3 *h = NULL;
+	if (db && sqlite3_open(db, &h) == SQLITE_OK) {
+		T_EQ_INT(test_q_int(h, "select count(*) from group_events where"
+				    " event = 'assigned' and t in (3, 56)"), 2);
+		T_EQ_INT(test_q_int(h, "select members from group_events where"
+				    " event = 'rebalance' and t = 53"), 1);
+	}
+	sqlite3_close(h);
+	test_db_remove(db);
+	done(m, c);
+}
+
+/* Consumer-as-replica caps useful parallelism at the partition count: 8
+ * replicas of one slot, 4 partitions, 6 messages/s of 1 s each. With a
+ * connector all 8 replicas serve (6/s go through); with the replicas as
+ * the group, 4 own a partition each and 4 idle, so 4/s go through once
+ * the first rebalance (3 s) is over. */
+static void test_parallelism_capped_by_partitions(void)
+{
+	static const char *const conns[] = {"", ", \"connector\": {\"consumers\": \"replicas\"}"};
+	for (int k = 0; k < 2; k++) {
+		char json[1024];
+		snprintf(json, sizeof json,
+			 "{\"seed\": 2, \"duration_s\": 400, \"sources\": [{\"topic\": \"in\","
+			 " \"partitions\": 4, \"arrivals\": {\"workload\": \"poisson\", \"rate\": 6},"
+			 " \"to\": [\"f\"] %s}], \"functions\": [{\"name\": \"f\", \"service\": 1,"
+			 " \"initial_replicas\": 8}]}", conns[k]);
+		struct config *c;
+		struct model *m = test_run_json(json, &c);
+		if (!m)
+			return;
+		double done_n = metric(m, "e2e", "completions");
+		double arr = metric(m, "e2e", "arrivals");
+		if (k == 0)   /* everything but the last second's arrivals */
+			T_NEAR(done_n / arr, 1, 0.01);
+		else          /* 4 per second over 397 s, less 4 in service */
+			T_NEAR(done_n, 4 * 397.0, 8);
+		T_NEAR(metric(m, "f", "utilization"), k ? 0.5 * 397 / 400 : 6 / 8.0,
+		       k ? 0.01 : 0.03);
+		test_check_laws(m);
+		done(m, c);
+	}
+}
+
+/* Eager and cooperative rebalancing: 3 one-slot nodes, 3 replicas, 6
+ * partitions (2 each). Node 2 is down from 50 to 60 s: its replica dies
+ * (noticed at once: session_timeout_s 0), its 2 partitions move to the
+ * others (3 + 3); at 60 the replacement joins and takes one from each
+ * (2 + 2 + 2). Cooperative pauses only what moves (2, then 2); eager
+ * stops all 6 partitions both times. */
+static void test_eager_and_cooperative(void)
+{
+	static const char *const modes[] = {"eager", "cooperative"};
+	for (int k = 0; k < 2; k++) {
+		char json[1536];
+		snprintf(json, sizeof json,
+			 "{\"seed\": 2, \"duration_s\": 100, \"sources\": [{\"topic\": \"in\","
+			 " \"partitions\": 6, \"arrivals\": {\"workload\": \"poisson\", \"rate\": 2},"
+			 " \"to\": [\"f\"], \"connector\": {\"consumers\": \"replicas\","
+			 " \"rebalance\": \"%s\", \"rebalance_s\": 2, \"session_timeout_s\": 0}}],"
+			 " \"functions\": [{\"name\": \"f\", \"service\": 0.1, \"initial_replicas\": 3}],"
+			 " \"cluster\": {\"nodes\": [{\"count\": 3, \"slots\": 1}], \"failures\":"
+			 " {\"detect_s\": 0, \"schedule\": [{\"node\": 2, \"at_s\": 50, \"down_s\": 10}]}}}",
+			 modes[k]);
+		struct config *c;
+		char *db;
+		struct model *m = test_run_json_db(json, &c, &db);
+		if (!m)
+			return;
+		T_NEAR(metric(m, "f", "rebalances"), 3, 0);
+		T_NEAR(metric(m, "f", "rebalance_s"), 6, 1e-9);
+		sqlite3 *h = NULL;
+		if (db && sqlite3_open(db, &h) == SQLITE_OK) {
+			T_EQ_INT(test_q_int(h, "select paused from group_events where"
+					    " event = 'rebalance' and t = 50"), k ? 2 : 6);
+			T_EQ_INT(test_q_int(h, "select members from group_events where"
+					    " event = 'rebalance' and t = 50"), 2);
+			T_EQ_INT(test_q_int(h, "select paused from group_events where"
+					    " event = 'rebalance' and t = 60"), k ? 2 : 6);
+			T_EQ_INT(test_q_int(h, "select members from group_events where"
+					    " event = 'assigned' and t = 62"), 3);
+		}
+		sqlite3_close(h);
+		test_db_remove(db);
+		test_check_laws(m);
+		done(m, c);
+	}
+}
+
+/* Conservation with the consumer group of replicas, eager and
+ * cooperative, with every failure at once: records re-read after crashes
+ * make duplicates, which stay outside the job counts. */
+static void test_group_conservation(void)
+{
+	static const char *const conns[] = {
+		", \"connector\": {\"consumers\": \"replicas\", \"max_inflight\": 4,"
+		" \"session_timeout_s\": 10}",
+		", \"connector\": {\"consumers\": \"replicas\", \"max_inflight\": 4,"
+		" \"rebalance\": \"cooperative\"}",
+	};
+	for (int k = 0; k < 2; k++) {   /* long enough for duplicates */
+		struct config *c;
+		struct model *m = chaos_run(4, "", 2000, conns[k], "central", "", &c);
+		if (!m)
+			return;
+		test_check_laws(m);
+		T_NEAR(metric(m, "e2e", "in_flight_end"), 0, 0);
+		T_TRUE(metric(m, "a", "redeliveries") > 0 && metric(m, "e2e", "duplicates") > 0,
+		       "redeliveries %g duplicates %g", metric(m, "a", "redeliveries"),
+		       metric(m, "e2e", "duplicates"));
+		T_NEAR(metric(m, "a", "duplicates"), metric(m, "e2e", "duplicates"), 0);
+		T_NEAR(metric(m, "a", "completions") + metric(m, "a", "dropped") +
+		       metric(m, "a", "dead_letters") + metric(m, "a", "in_flight_end"),
+		       metric(m, "a", "arrivals"), 0);
+		T_NEAR(metric(m, "a", "retries") + metric(m, "a", "dead_letters") +
+		       metric(m, "a", "redelivered"),
+		       metric(m, "a", "errors") + metric(m, "a", "crash_lost"), 0);
+		done(m, c);
+	}
+}
+
 int test_failure_register(void)
 {
 	CU_pSuite s = CU_add_suite("failure", NULL, NULL);
@@ -284,7 +455,12 @@ int test_failure_register(void)
 	    !CU_add_test(s, "replica crash and restart", test_replica_crash_restart) ||
 	    !CU_add_test(s, "crashes until dead-lettered", test_crash_until_dead_letter) ||
 	    !CU_add_test(s, "conservation with crashes", test_conservation_with_crashes) ||
-	    !CU_add_test(s, "same seed, same results", test_same_seed_same_results))
+	    !CU_add_test(s, "same seed, same results", test_same_seed_same_results) ||
+	    !CU_add_test(s, "redelivery by hand", test_redelivery_by_hand) ||
+	    !CU_add_test(s, "parallelism capped by partitions",
+			 test_parallelism_capped_by_partitions) ||
+	    !CU_add_test(s, "eager and cooperative", test_eager_and_cooperative) ||
+	    !CU_add_test(s, "group conservation", test_group_conservation))
 		return -1;
 	return 0;
 }
