@@ -30,16 +30,32 @@ NCOL = (NPOL <= 4) ? NPOL : (NPOL <= 6 ? 3 : 4)
 NROW = int((NPOL + NCOL - 1) / NCOL)
 L_IN = 0.7; R_IN = 0.68; HGAP = 0.24; VGAP = 0.3
 PANEL_H = 1.0; TOP_H = 0.22; XLAB_H = 0.6
-# The key goes into the empty cells of the last row, else below. A short
-# last row sits lower (LAST_VGAP): the panels above its empty cells carry
-# x tick labels and the x label, which must clear the last row's right
-# axis and the key; the key starts right of that axis's labels (Y2_IN).
-KEY_IN_GRID = (NPOL % NCOL != 0)
-KEY_H = KEY_IN_GRID ? 0 : FIG_LINE_IN * 2 + 0.2
-LAST_VGAP = KEY_IN_GRID ? XLAB_H + 0.05 : VGAP
+# The key shows each policy's line as its panel draws it, after the
+# arrival rate; it is compact (style.gp's fig_key_*), its samples long
+# enough for the dash patterns. It goes into the empty cells of a short
+# last row when it fits there (beside the last panel and below to the
+# figure's bottom edge), else below. A short last row sits lower
+# (LAST_VGAP): the panels above its empty cells carry x tick labels and
+# the x label, which must clear the last row's right axis and the key;
+# the key starts right of that axis's labels (Y2_IN).
+FIG_KEY_SAMPLEN = 2.2
+RATE_TITLE = 'arrival rate (msg/s)'
+NKEY = NPOL + 1
+kc = strlen(RATE_TITLE)
+do for [j = 1:NPOL] { kc = (strlen(POL[j]) > kc) ? strlen(POL[j]) : kc }
+SHORT_LAST = (NPOL % NCOL != 0)
+LAST_VGAP = SHORT_LAST ? XLAB_H + 0.05 : VGAP
 Y2_IN = 0.62
-H = TOP_H + NROW * PANEL_H + (NROW - 1) * VGAP + (NROW > 1 ? LAST_VGAP - VGAP : 0) + XLAB_H + KEY_H
 pw = (W - L_IN - R_IN - (NCOL - 1) * HGAP) / NCOL
+GRID_KEY_W = W - 0.05 - (L_IN + (NPOL - 1) % NCOL * (pw + HGAP) + pw + Y2_IN)
+GRID_KEY_H = PANEL_H + XLAB_H - 0.04
+grid_cols = fig_key_cols(GRID_KEY_W, kc, NKEY)
+KEY_IN_GRID = SHORT_LAST && fig_key_col_in(kc) <= GRID_KEY_W && \
+	int((NKEY + grid_cols - 1) / grid_cols) * FIG_KEY_LINE_IN + 0.2 <= GRID_KEY_H
+KEY_W = KEY_IN_GRID ? GRID_KEY_W : W - 0.14
+key_cols = KEY_IN_GRID ? grid_cols : fig_key_cols(KEY_W, kc, NKEY)
+KEY_H = KEY_IN_GRID ? 0 : int((NKEY + key_cols - 1) / key_cols) * FIG_KEY_LINE_IN + 0.2
+H = TOP_H + NROW * PANEL_H + (NROW - 1) * VGAP + (NROW > 1 ? LAST_VGAP - VGAP : 0) + XLAB_H + KEY_H
 col(p) = (p - 1) % NCOL + 1
 row(p) = int((p - 1) / NCOL) + 1
 # the bottom panel of a column: the last row, or the row above where the
@@ -72,7 +88,7 @@ do for [fmt in FIG_FORMATS] {
 		set y2tics 0, nice_step(QMAX, 3) out scale 0.6 tc rgb '#777777'
 		set xtics 0, nice_step(T_MAX, 3)
 		set mxtics 2
-		set label 10 POL[p] noenhanced at graph 0.0, graph 1 offset 0, 0.55 left noenhanced
+		set label 10 fig_panel_title(POL[p], pw) at graph 0.0, graph 1 offset 0, 0.55 left noenhanced
 		if (col(p) == 1) { set ylabel 'lag (msg)' offset 0.8, 0; set format y '10^{%L}' } \
 		else { unset ylabel; set format y '' }
 		if (col(p) == NCOL || p == NPOL) { set y2label 'msg/s' offset -0.9, 0 tc rgb '#777777'; set format y2 '%g' } \
@@ -83,16 +99,15 @@ do for [fmt in FIG_FORMATS] {
 		     lagf(p) using 1:($2 < 1 ? 1 : $2) with lines lt POL_LT[p]
 	}
 	if (KEY_IN_GRID) {
-		eval fig_key_panel(pt(NPOL) - PANEL_H / H, pt(NPOL))
+		eval fig_key_panel(0.02 / H, pt(NPOL))
 		set lmargin at screen pl(NPOL) + (pw + Y2_IN) / W; set rmargin at screen 1 - 0.05 / W
-		set key inside center center vertical Left reverse noenhanced
 	} else {
 		eval fig_key_panel(0.02 / H, (KEY_H - 0.02) / H)
-		set key inside center center horizontal maxrows 2 Left reverse noenhanced
 	}
+	eval fig_key_style(fmt, key_cols, kc, KEY_W)
 	plot NaN notitle, \
-	     keyentry with filledcurves lc rgb '#d9d9d9' fs solid 1.0 noborder title 'arrival rate (right axis)', \
-	     keyentry with lines lc rgb '#000000' title 'consumer lag (left axis)'
+	     keyentry with filledcurves lc rgb '#d9d9d9' fs solid 1.0 noborder title RATE_TITLE, \
+	     for [j = 1:NPOL] keyentry with lines lt POL_LT[j] title POL[j]
 	unset multiplot
 	unset output
 }

@@ -71,7 +71,7 @@ do for [fmt in FIG_FORMATS] {
 		set y2tics 0, nice_step(QMAX, 3) out scale 0.6 tc rgb '#777777'
 		set xtics 0, nice_step(T_MAX, 3)
 		set mxtics 2; set mytics 1
-		set label 10 POL[p] at graph 0.0, graph 1 offset 0, 0.55 left noenhanced
+		set label 10 fig_panel_title(POL[p], pw) at graph 0.0, graph 1 offset 0, 0.55 left noenhanced
 		if (col(p) == 1) { set ylabel 'replicas' offset 0.8, 0; set format y '%g' } \
 		else { unset ylabel; set format y '' }
 		if (col(p) == NCOL || p == NPOL) { set y2label 'msg/s' offset -0.9, 0 tc rgb '#777777'; set format y2 '%g' } \

@@ -145,6 +145,23 @@ policy_rank(name) = (_pp = strstrt(' '.POLICIES.' ', ' '.name.' '), \
 policy_lt(name, k) = (policy_rank(name) > 0) ? 20 + policy_rank(name) \
 	: 41 + (k - 1) % 4
 
+# Panel titles of small multiples (one panel per policy): the name when it
+# fits the panel's w inches at FIG_FONT_PT, else its short form, else the
+# name cut to fit with a '.'; the full names are in the key. Widths are
+# estimated at FIG_TITLE_EM em a character (measured on the lower-case
+# names in DejaVu Sans: 'hybrid-histogram' is 1.44 in at 9 pt), since
+# gnuplot cannot measure text before drawing it.
+FIG_TITLE_EM = 0.72
+POLICY_LONG = 'hybrid-histogram'
+POLICY_SHORT = 'hybrid-hist.'
+fig_title_chars(w) = int(w * 72.0 / (FIG_TITLE_EM * FIG_FONT_PT))
+_short_rank(name) = (_sp = strstrt(' '.POLICY_LONG.' ', ' '.name.' '), \
+	_sp == 0 ? 0 : words((' '.POLICY_LONG.' ')[1:_sp]) + 1)
+fig_panel_title(name, w) = (strlen(name) <= fig_title_chars(w)) ? name \
+	: (_short_rank(name) > 0 && strlen(word(POLICY_SHORT, _short_rank(name))) <= fig_title_chars(w)) \
+	? word(POLICY_SHORT, _short_rank(name)) \
+	: name[1:(fig_title_chars(w) > 2 ? fig_title_chars(w) - 1 : 1)].'.'
+
 # Multi-panel figures draw their key as a last, empty panel spanning the
 # figure (gnuplot fits a key's columns to the plot it belongs to, so the
 # key of one narrow panel would not spread across the figure):

@@ -163,13 +163,13 @@ static void dhalion_fini(void *state)
 static void *dhalion_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "dhalion: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct dhalion *s = calloc(1, sizeof *s +
 				   sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "dhalion: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -191,7 +191,7 @@ static void *dhalion_init(const struct policy_ctx *ctx, struct err *e)
 		if (!(h->threshold >= 0) || !(h->window > 0) || !(wait >= 0) ||
 		    !(h->rate_skew >= 1) || !(h->queue_skew >= 1) ||
 		    !(h->large_queue >= 0)) {
-			err_set(e, ERR_INPUT, "dhalion: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"backpressure_threshold_ms %g, window_s %g, wait_s "
 				"%g, skew_ratio %g, queue_skew_ratio %g or "
 				"large_queue %g out of range", i, fname(f),
@@ -202,7 +202,7 @@ static void *dhalion_init(const struct policy_ctx *ctx, struct err *e)
 		}
 		/* the pause belongs to the policy, not to a function */
 		if (i > 0 && wait != s->wait) {
-			err_set(e, ERR_INPUT, "dhalion: function %d (%s): wait_s "
+			err_set(e, ERR_INPUT, "function %d (%s): wait_s "
 				"%g differs from %g; it is policy-wide", i,
 				fname(f), wait, s->wait);
 			free(s);
@@ -210,14 +210,14 @@ static void *dhalion_init(const struct policy_ctx *ctx, struct err *e)
 		}
 		s->wait = wait;
 		if (f->nchildren < 0 || (f->nchildren > 0 && !f->children)) {
-			err_set(e, ERR_INTERNAL, "dhalion: function %d (%s): %d "
+			err_set(e, ERR_INTERNAL, "function %d (%s): %d "
 				"children", i, fname(f), f->nchildren);
 			free(s);
 			return NULL;
 		}
 		for (int k = 0; k < f->nchildren; k++)
 			if (f->children[k] < 0 || f->children[k] >= ctx->nfn) {
-				err_set(e, ERR_INTERNAL, "dhalion: function %d "
+				err_set(e, ERR_INTERNAL, "function %d "
 					"(%s): child index %d out of range", i,
 					fname(f), f->children[k]);
 				free(s);

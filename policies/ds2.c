@@ -152,12 +152,12 @@ static int topo_sort(struct ds2 *s, const struct fn_view *fn, struct err *e)
 	int n = s->nfn;
 	int *indeg = calloc((size_t)n + 1, sizeof *indeg);
 	if (!indeg)
-		return err_set(e, ERR_INTERNAL, "ds2: out of memory");
+		return err_set(e, ERR_INTERNAL, "out of memory");
 	for (int i = 0; i < n; i++) {
 		if (fn[i].nchildren < 0 ||
 		    (fn[i].nchildren > 0 && !fn[i].children)) {
 			free(indeg);
-			return err_set(e, ERR_INTERNAL, "ds2: function %d (%s): "
+			return err_set(e, ERR_INTERNAL, "function %d (%s): "
 				       "%d children", i, fname(&fn[i]),
 				       fn[i].nchildren);
 		}
@@ -165,7 +165,7 @@ static int topo_sort(struct ds2 *s, const struct fn_view *fn, struct err *e)
 			int c = fn[i].children[k];
 			if (c < 0 || c >= n) {
 				free(indeg);
-				return err_set(e, ERR_INTERNAL, "ds2: function %d "
+				return err_set(e, ERR_INTERNAL, "function %d "
 					       "(%s): child index %d out of range",
 					       i, fname(&fn[i]), c);
 			}
@@ -187,7 +187,7 @@ static int topo_sort(struct ds2 *s, const struct fn_view *fn, struct err *e)
 		while (bad < n && !indeg[bad])
 			bad++;
 		free(indeg);
-		return err_set(e, ERR_INPUT, "ds2: the graph has a cycle through "
+		return err_set(e, ERR_INPUT, "the graph has a cycle through "
 			       "function %d (%s); DS2 needs a DAG", bad,
 			       fname(&fn[bad < n ? bad : 0]));
 	}
@@ -198,7 +198,7 @@ static int topo_sort(struct ds2 *s, const struct fn_view *fn, struct err *e)
 static void *ds2_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "ds2: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct ds2 *s = calloc(1, sizeof *s);
@@ -210,7 +210,7 @@ static void *ds2_init(const struct policy_ctx *ctx, struct err *e)
 	}
 	if (!s || !s->order || !s->factor || !s->est) {
 		ds2_fini(s);
-		err_set(e, ERR_INTERNAL, "ds2: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -223,7 +223,7 @@ static void *ds2_init(const struct policy_ctx *ctx, struct err *e)
 		const char *fnm = fname(&ctx->fn[i]);
 		s->factor[i] = p[P_SCALING_FACTOR].num;
 		if (!(s->factor[i] >= 0)) {
-			err_set(e, ERR_INPUT, "ds2: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"scaling_factor must be >= 0, got %g", i, fnm,
 				s->factor[i]);
 			ds2_fini(s);
@@ -232,7 +232,7 @@ static void *ds2_init(const struct policy_ctx *ctx, struct err *e)
 		int act = (int)p[P_ACTIVATION].num, warm = (int)p[P_WARM_UP].num;
 		double thr = p[P_RATIO_THRESHOLD].num;
 		if (act < 1 || warm < 0 || !(thr >= 1)) {
-			err_set(e, ERR_INPUT, "ds2: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"activation_time %d (>= 1), warm_up_time %d (>= 0) "
 				"or target_rate_ratio_threshold %g (>= 1) out of "
 				"range", i, fnm, act, warm, thr);
@@ -242,7 +242,7 @@ static void *ds2_init(const struct policy_ctx *ctx, struct err *e)
 		/* one manager drives the whole job */
 		if (i > 0 && (act != s->activation || warm != s->warm_up ||
 			      thr != s->threshold)) {
-			err_set(e, ERR_INPUT, "ds2: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"activation_time, warm_up_time and "
 				"target_rate_ratio_threshold are manager-wide and "
 				"must not differ between functions", i, fnm);

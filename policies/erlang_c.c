@@ -86,12 +86,12 @@ struct erl {
 static void *erl_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "erlang-c: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct erl *s = calloc(1, sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "erlang-c: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -104,7 +104,7 @@ static void *erl_init(const struct policy_ctx *ctx, struct err *e)
 		};
 		if (!(h->slo > 0) || !(h->p > 0 && h->p < 1) ||
 		    !(h->window > 0) || !(h->max_util > 0 && h->max_util <= 1)) {
-			err_set(e, ERR_INPUT, "erlang-c: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"slo_latency_s %g (> 0), percentile %g (0..1), "
 				"window_s %g (> 0) or max_utilization %g (0..1] out "
 				"of range", i,

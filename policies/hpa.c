@@ -215,7 +215,7 @@ static int fn_setup(struct hpa_fn *h, const struct fn_view *f,
 {
 	h->metric = (int)p[P_METRIC].num;
 	if (h->metric < M_CPU || h->metric > M_LAG)
-		return err_set(e, ERR_INPUT, "hpa: function %d (%s): metric index "
+		return err_set(e, ERR_INPUT, "function %d (%s): metric index "
 			       "%d out of range", idx, f->name ? f->name : "?",
 			       h->metric);
 	h->window = p[P_METRIC_WINDOW].num;
@@ -230,13 +230,13 @@ static int fn_setup(struct hpa_fn *h, const struct fn_view *f,
 	    !(down->period > 0) || !(up->stab >= 0) || !(down->stab >= 0) ||
 	    up->pods < 0 || down->pods < 0 || !(up->percent >= 0) ||
 	    !(down->percent >= 0))
-		return err_set(e, ERR_INPUT, "hpa: function %d (%s): a window, "
+		return err_set(e, ERR_INPUT, "function %d (%s): a window, "
 			       "period, tolerance or policy value is negative or "
 			       "zero", idx, f->name ? f->name : "?");
 	if (h->metric == M_CPU) {
 		h->target = round(p[P_TARGET_UTILIZATION].num * 100);
 		if (!(h->target >= 1))
-			return err_set(e, ERR_INPUT, "hpa: function %d (%s): "
+			return err_set(e, ERR_INPUT, "function %d (%s): "
 				       "target_utilization must be >= 0.01, got %g",
 				       idx, f->name ? f->name : "?",
 				       p[P_TARGET_UTILIZATION].num);
@@ -253,7 +253,7 @@ static int fn_setup(struct hpa_fn *h, const struct fn_view *f,
 	}
 	h->target = round(tv * 1000);
 	if (!(h->target >= 1) || !isfinite(h->target))
-		return err_set(e, ERR_INPUT, "hpa: function %d (%s): target_value "
+		return err_set(e, ERR_INPUT, "function %d (%s): target_value "
 			       "must be >= 0.001, got %g", idx,
 			       f->name ? f->name : "?", tv);
 	return 0;
@@ -272,12 +272,12 @@ static void hpa_fini(void *state)
 static void *hpa_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "hpa: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct hpa *s = calloc(1, sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "hpa: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;

@@ -138,9 +138,13 @@ static void hh_fini(void *state)
 
 static void *hh_init(const struct policy_ctx *ctx, struct err *e)
 {
+	if (ctx->nfn < 0) {
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
+		return NULL;
+	}
 	struct hh_state *s = calloc(1, sizeof *s + (size_t)ctx->nfn * sizeof s->fn[0]);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "hybrid-histogram: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -150,14 +154,14 @@ static void *hh_init(const struct policy_ctx *ctx, struct err *e)
 		struct hh_fn *f = &s->fn[i];
 		double nb = ceil(p[P_RANGE].num / p[P_BIN].num - 1e-9);
 		if (nb > 1e6) {
-			err_set(e, ERR_INPUT, "hybrid-histogram: function %s: "
+			err_set(e, ERR_INPUT, "function %s: "
 				"range_s / bin_s = %.0f bins, at most 1e6",
 				ctx->fn[i].name, nb);
 			hh_fini(s);
 			return NULL;
 		}
 		if (p[P_HEAD].num > p[P_TAIL].num) {
-			err_set(e, ERR_INPUT, "hybrid-histogram: function %s: "
+			err_set(e, ERR_INPUT, "function %s: "
 				"head_percentile %g above tail_percentile %g",
 				ctx->fn[i].name, p[P_HEAD].num, p[P_TAIL].num);
 			hh_fini(s);
@@ -168,7 +172,7 @@ static void *hh_init(const struct policy_ctx *ctx, struct err *e)
 		f->raw = calloc((size_t)p[P_AR_HISTORY].num, sizeof *f->raw);
 		f->idle_since = -1;
 		if (!f->bins || !f->raw) {
-			err_set(e, ERR_INTERNAL, "hybrid-histogram: out of memory");
+			err_set(e, ERR_INTERNAL, "out of memory");
 			hh_fini(s);
 			return NULL;
 		}

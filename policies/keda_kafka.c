@@ -287,16 +287,16 @@ static int fn_setup(struct kk_fn *k, const union param_val *p, int idx,
 	    down->pods < 0 || !(up->percent >= 0) ||
 	    !(down->percent >= 0) || k->min < 0 || k->max < 1 ||
 	    k->idle < -1)
-		return err_set(e, ERR_INPUT, "keda-kafka: function %d (%s): a "
+		return err_set(e, ERR_INPUT, "function %d (%s): a "
 			       "threshold, interval, period or count is out of "
 			       "range", idx, name);
 	/* ScaledObject validation (CheckReplicaCountBoundsAreValid) */
 	if (k->hpa_min > k->max)
-		return err_set(e, ERR_INPUT, "keda-kafka: function %d (%s): "
+		return err_set(e, ERR_INPUT, "function %d (%s): "
 			       "min_replica_count %d above max_replica_count %d",
 			       idx, name, k->min, k->max);
 	if (k->idle >= 0 && k->idle >= k->hpa_min)
-		return err_set(e, ERR_INPUT, "keda-kafka: function %d (%s): "
+		return err_set(e, ERR_INPUT, "function %d (%s): "
 			       "idle_replica_count %d must be less than "
 			       "min_replica_count (%d)", idx, name, k->idle,
 			       k->hpa_min);
@@ -306,12 +306,12 @@ static int fn_setup(struct kk_fn *k, const union param_val *p, int idx,
 static void *kk_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "keda-kafka: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct kk *s = calloc(1, sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "keda-kafka: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;

@@ -286,7 +286,7 @@ static int fn_setup(struct kpa_fn *k, const struct fn_view *f,
 {
 	k->mode = (int)p[P_MODE].num;
 	if (k->mode != MODE_CONCURRENCY && k->mode != MODE_RPS)
-		return err_set(e, ERR_INPUT, "kpa: function %d (%s): mode index "
+		return err_set(e, ERR_INPUT, "function %d (%s): mode index "
 			       "%d out of range", idx, fn_name(f), k->mode);
 	k->stable_w = p[P_STABLE].num;
 	k->panic_w = k->stable_w * p[P_PANIC_PCT].num / 100;
@@ -301,22 +301,22 @@ static int fn_setup(struct kpa_fn *k, const struct fn_view *f,
 	k->initial_scale = (int)p[P_INITIAL].num;
 	k->activation_scale = (int)p[P_ACTIVATION].num;
 	if (!(k->up_rate > 1) || !(k->down_rate > 1))
-		return err_set(e, ERR_INPUT, "kpa: function %d (%s): "
+		return err_set(e, ERR_INPUT, "function %d (%s): "
 			       "max_scale_up_rate and max_scale_down_rate must be "
 			       "> 1, got %g and %g", idx, fn_name(f), k->up_rate,
 			       k->down_rate);
 	if (k->tbc < 0 && k->tbc != -1)
-		return err_set(e, ERR_INPUT, "kpa: function %d (%s): "
+		return err_set(e, ERR_INPUT, "function %d (%s): "
 			       "target_burst_capacity must be >= 0 or -1, got %g",
 			       idx, fn_name(f), k->tbc);
 	if (!(k->stable_w >= 1) || !(k->panic_w > 0) || !(k->grace >= 0) ||
 	    !(k->retention >= 0) || !(k->delay >= 0) || !(p[P_TU].num > 0))
-		return err_set(e, ERR_INPUT, "kpa: function %d (%s): a window, "
+		return err_set(e, ERR_INPUT, "function %d (%s): a window, "
 			       "period or utilization is out of range", idx,
 			       fn_name(f));
 	resolve_target(k, f, p);
 	if (!isfinite(k->target))
-		return err_set(e, ERR_INPUT, "kpa: function %d (%s): target %g",
+		return err_set(e, ERR_INPUT, "function %d (%s): target %g",
 			       idx, fn_name(f), k->target);
 	k->seen = k->last_w = k->first_s = k->first_p = -INFINITY;
 	k->next_tick = -INFINITY;
@@ -334,7 +334,7 @@ static int fn_setup(struct kpa_fn *k, const struct fn_view *f,
 		k->delay_idx = malloc(sizeof *k->delay_idx * (size_t)k->ndelay);
 		k->delay_val = malloc(sizeof *k->delay_val * (size_t)k->ndelay);
 		if (!k->delay_idx || !k->delay_val)
-			return err_set(e, ERR_INTERNAL, "kpa: out of memory");
+			return err_set(e, ERR_INTERNAL, "out of memory");
 		for (int i = 0; i < k->ndelay; i++)
 			k->delay_idx[i] = LONG_MIN;
 	}
@@ -358,12 +358,12 @@ static void kpa_fini(void *state)
 static void *kpa_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "kpa: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct kpa *s = calloc(1, sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "kpa: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;

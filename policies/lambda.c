@@ -113,7 +113,7 @@ static void *lambda_init(const struct policy_ctx *ctx, struct err *e)
 {
 	struct lambda_state *s = calloc(1, sizeof *s);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "lambda: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->interval = ctx->interval;
@@ -125,7 +125,7 @@ static void *lambda_init(const struct policy_ctx *ctx, struct err *e)
 			continue;
 		int m = (int)ctx->params[i][P_MODE].num;
 		if (s->mode >= 0 && m != s->mode) {
-			err_set(e, ERR_INPUT, "lambda: function %s sets mode %s, "
+			err_set(e, ERR_INPUT, "function %s sets mode %s, "
 				"another function the other; the mode is the "
 				"whole platform's", ctx->fn[i].name,
 				m == MODE_ESM ? "kafka-esm" : "direct");
@@ -147,7 +147,7 @@ static int same_everywhere(const struct policy_ctx *ctx, int p, int first,
 		if (ctx->fn[i].managed &&
 		    ctx->params[i][p].num != ctx->params[first][p].num)
 			return err_set(e, ERR_INPUT,
-				       "lambda: %s is a platform setting; function "
+				       "%s is a platform setting; function "
 				       "%s overrides it (%g, not %g): set it in the "
 				       "policy's global params",
 				       lambda_params[p].name, ctx->fn[i].name,
@@ -173,7 +173,7 @@ static int lambda_platform(void *state, const struct policy_ctx *ctx,
 			return -1;
 	const union param_val *p = ctx->params[first];
 	if (p[P_RETRY_MAX].num < p[P_RETRY_BASE].num)
-		return err_set(e, ERR_INPUT, "lambda: retry_max_s (%g) is below "
+		return err_set(e, ERR_INPUT, "retry_max_s (%g) is below "
 			       "retry_base_s (%g)", p[P_RETRY_MAX].num,
 			       p[P_RETRY_BASE].num);
 	*rules = (struct platform_rules){
@@ -186,7 +186,7 @@ static int lambda_platform(void *state, const struct policy_ctx *ctx,
 	for (int i = 0; i < ctx->nfn; i++)
 		if (ctx->fn[i].managed && ctx->fn[i].concurrency != 1)
 			return err_set(e, ERR_INPUT,
-				       "lambda: function %s has concurrency %d; a "
+				       "function %s has concurrency %d; a "
 				       "Lambda environment serves one request at "
 				       "a time (set concurrency 1)",
 				       ctx->fn[i].name, ctx->fn[i].concurrency);

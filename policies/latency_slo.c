@@ -410,12 +410,12 @@ static int topo_sort(struct slo *s, const struct fn_view *fn, struct err *e)
 	int n = s->nfn;
 	int *indeg = calloc((size_t)(n ? n : 1), sizeof *indeg);
 	if (!indeg)
-		return err_set(e, ERR_INTERNAL, "latency-slo: out of memory");
+		return err_set(e, ERR_INTERNAL, "out of memory");
 	for (int i = 0; i < n; i++) {
 		if (fn[i].nchildren < 0 || (fn[i].nchildren > 0 && !fn[i].children) ||
 		    fn[i].nparents < 0 || (fn[i].nparents > 0 && !fn[i].parents)) {
 			free(indeg);
-			return err_set(e, ERR_INTERNAL, "latency-slo: function %d (%s): "
+			return err_set(e, ERR_INTERNAL, "function %d (%s): "
 				       "%d parents, %d children", i, fname(&fn[i]),
 				       fn[i].nparents, fn[i].nchildren);
 		}
@@ -423,7 +423,7 @@ static int topo_sort(struct slo *s, const struct fn_view *fn, struct err *e)
 			int c = fn[i].children[k];
 			if (c < 0 || c >= n) {
 				free(indeg);
-				return err_set(e, ERR_INTERNAL, "latency-slo: function "
+				return err_set(e, ERR_INTERNAL, "function "
 					       "%d (%s): child index %d out of range",
 					       i, fname(&fn[i]), c);
 			}
@@ -432,7 +432,7 @@ static int topo_sort(struct slo *s, const struct fn_view *fn, struct err *e)
 		for (int k = 0; k < fn[i].nparents; k++)
 			if (fn[i].parents[k] < 0 || fn[i].parents[k] >= n) {
 				free(indeg);
-				return err_set(e, ERR_INTERNAL, "latency-slo: function "
+				return err_set(e, ERR_INTERNAL, "function "
 					       "%d (%s): parent index %d out of range",
 					       i, fname(&fn[i]), fn[i].parents[k]);
 			}
@@ -449,7 +449,7 @@ static int topo_sort(struct slo *s, const struct fn_view *fn, struct err *e)
 	}
 	free(indeg);
 	if (tail != n)
-		return err_set(e, ERR_INPUT, "latency-slo: the function graph has a "
+		return err_set(e, ERR_INPUT, "the function graph has a "
 			       "cycle");
 	return 0;
 }
@@ -457,13 +457,13 @@ static int topo_sort(struct slo *s, const struct fn_view *fn, struct err *e)
 static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "latency-slo: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	size_t n = (size_t)ctx->nfn;
 	struct slo *s = calloc(1, sizeof *s + sizeof s->fn[0] * n);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "latency-slo: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -471,7 +471,7 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 	s->dsum = calloc(n ? n : 1, sizeof *s->dsum);
 	s->usum = calloc(n ? n : 1, sizeof *s->usum);
 	if (!s->order || !s->dsum || !s->usum) {
-		err_set(e, ERR_INTERNAL, "latency-slo: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		slo_fini(s);
 		return NULL;
 	}
@@ -499,7 +499,7 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 		    !(h->ca2 >= 0) || !(h->scale_cost >= 0) ||
 		    !(h->drain >= 0) ||
 		    !(h->down_delay >= 0) || h->down_step < 1 || !(h->idle >= 0)) {
-			err_set(e, ERR_INPUT, "latency-slo: function %d (%s): slo_s "
+			err_set(e, ERR_INPUT, "function %d (%s): slo_s "
 				"%g, percentile %g, window_s %g, trend_window_s %g, "
 				"trend_z %g, change_z %g, cs2 %g, ca2 %g, "
 				"scale_cost_s %g, drain_budgets %g, "
@@ -513,7 +513,7 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 		}
 		long cap = (long)p[P_MAX_TOTAL].num;
 		if (cap < 0) {
-			err_set(e, ERR_INPUT, "latency-slo: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"max_total_replicas %ld < 0", i, fname(&ctx->fn[i]),
 				cap);
 			slo_fini(s);

@@ -277,7 +277,7 @@ static int fn_setup(struct of_fn *o, const struct fn_view *f,
 	int preset = (int)p[P_PRESET].num;
 	if (o->mode < MODE_CE || o->mode > MODE_QUEUE ||
 	    preset < PRESET_CURRENT || preset > PRESET_CLASSIC)
-		return err_set(e, ERR_INPUT, "openfaas: function %d (%s): mode %d "
+		return err_set(e, ERR_INPUT, "function %d (%s): mode %d "
 			       "or preset %d out of range", idx, name, o->mode,
 			       preset);
 	o->min = (int)p[P_MIN].num;
@@ -297,13 +297,13 @@ static int fn_setup(struct of_fn *o, const struct fn_view *f,
 	o->zero = p[P_ZERO].num != 0;
 	o->zero_duration = p[P_ZERO_DURATION].num;
 	if (o->min < 1 || o->max < o->min)
-		return err_set(e, ERR_INPUT, "openfaas: function %d (%s): "
+		return err_set(e, ERR_INPUT, "function %d (%s): "
 			       "max_replicas_label %d (effective %d) is below "
 			       "min_replicas_label %d", idx, name, label_max,
 			       o->max, o->min);
 	if (!(o->target > 0) || !(o->proportion > 0) ||
 	    !(o->down_window >= 0) || !(o->zero_duration >= 0))
-		return err_set(e, ERR_INPUT, "openfaas: function %d (%s): target "
+		return err_set(e, ERR_INPUT, "function %d (%s): target "
 			       "%g, target_proportion %g, scale_down_window_s %g "
 			       "or zero_duration_s %g out of range", idx, name,
 			       o->target, o->proportion, o->down_window,
@@ -325,7 +325,7 @@ static int global_setup(struct of_state *s, const struct policy_ctx *ctx,
 				    : of_params[idx[k]].def;
 		for (int i = 1; i < ctx->nfn; i++)
 			if (ctx->params[i][idx[k]].num != v)
-				return err_set(e, ERR_INPUT, "openfaas: %s differs "
+				return err_set(e, ERR_INPUT, "%s differs "
 					       "between functions (%g for %s, %g "
 					       "for %s): there is one Prometheus "
 					       "and one Alertmanager",
@@ -338,7 +338,7 @@ static int global_setup(struct of_state *s, const struct policy_ctx *ctx,
 	if (!(s->eval > 0) || !(s->group_interval > 0) ||
 	    !(s->rate_window > 0) || !(s->for_s >= 0) ||
 	    !(s->group_wait >= 0) || !(s->repeat >= 0))
-		return err_set(e, ERR_INPUT, "openfaas: an evaluation, rate or "
+		return err_set(e, ERR_INPUT, "an evaluation, rate or "
 			       "Alertmanager interval is out of range");
 	return 0;
 }
@@ -358,13 +358,13 @@ static void of_fini(void *state)
 static void *of_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "openfaas: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct of_state *s = calloc(1, sizeof *s +
 				    sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "openfaas: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;

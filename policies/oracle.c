@@ -92,7 +92,7 @@ struct oracle {
 static void *oracle_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0 || !(ctx->interval > 0)) {
-		err_set(e, ERR_INTERNAL, "oracle: %d functions, interval %g",
+		err_set(e, ERR_INTERNAL, "%d functions, interval %g",
 			ctx->nfn, ctx->interval);
 		return NULL;
 	}
@@ -101,7 +101,7 @@ static void *oracle_init(const struct policy_ctx *ctx, struct err *e)
 		double u = p[P_TARGET_UTIL].num, q = p[P_PERCENTILE].num;
 		if (!(u > 0 && u <= 1) || !(p[P_SLO].num >= 0) ||
 		    !(q > 0 && q < 1) || !(p[P_SERVICE_WINDOW].num > 0)) {
-			err_set(e, ERR_INPUT, "oracle: function %d (%s): "
+			err_set(e, ERR_INPUT, "function %d (%s): "
 				"target_utilization %g (0..1], slo_s %g (>= 0), "
 				"percentile %g (0..1) or service_window_s %g (> 0) "
 				"out of range", i,
@@ -112,7 +112,7 @@ static void *oracle_init(const struct policy_ctx *ctx, struct err *e)
 	}
 	struct oracle *s = malloc(sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "oracle: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->interval = ctx->interval;

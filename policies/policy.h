@@ -151,7 +151,9 @@ struct policy {
 	 * triggers a decision round at once (an activator's poke), besides the
 	 * periodic ones. */
 	int wake_from_zero;
-	/* Returns the policy's state (may be any non-NULL pointer), or NULL and e. */
+	/* Returns the policy's state (may be any non-NULL pointer), or NULL and e.
+	 * Messages put in e must not name the policy: the engine prefixes
+	 * "policy NAME: " to every one (here, in failed and in platform). */
 	void *(*init)(const struct policy_ctx *ctx, struct err *e);
 	/* Fills out[0..v->nfn). out[] arrives with desired = -1, no reason. */
 	void (*decide)(void *state, const struct scale_view *v,

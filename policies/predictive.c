@@ -355,13 +355,13 @@ static void pred_fini(void *state)
 static void *pred_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0 || !(ctx->interval > 0)) {
-		err_set(e, ERR_INTERNAL, "predictive: %d functions, interval %g",
+		err_set(e, ERR_INTERNAL, "%d functions, interval %g",
 			ctx->nfn, ctx->interval);
 		return NULL;
 	}
 	struct pred *s = calloc(1, sizeof *s + sizeof s->fn[0] * (size_t)ctx->nfn);
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "predictive: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;
@@ -389,7 +389,7 @@ static void *pred_init(const struct policy_ctx *ctx, struct err *e)
 			 h->hw.gamma >= 0 && h->hw.gamma <= 1 && season >= 0 &&
 			 isfinite(h->lead) && isfinite(h->idle_s);
 		if (!ok) {
-			err_set(e, ERR_INPUT, "predictive: function %d (%s): a "
+			err_set(e, ERR_INPUT, "function %d (%s): a "
 				"parameter is out of range (slo_latency_s %g, "
 				"percentile %g, window_s %g, max_utilization %g, "
 				"alpha %g, beta %g, gamma %g, season_s %g, "
@@ -403,7 +403,7 @@ static void *pred_init(const struct policy_ctx *ctx, struct err *e)
 		if (season > 0) {
 			double steps = floor(season / ctx->interval + 0.5);
 			if (!(steps >= 2 && steps <= MAX_PERIOD)) {
-				err_set(e, ERR_INPUT, "predictive: function %d "
+				err_set(e, ERR_INPUT, "function %d "
 					"(%s): season_s %g is %.0f decision "
 					"intervals of %gs; need 2..%d", i, name,
 					season, steps, ctx->interval, MAX_PERIOD);
@@ -414,7 +414,7 @@ static void *pred_init(const struct policy_ctx *ctx, struct err *e)
 			h->hw.season = calloc((size_t)h->hw.period,
 					      sizeof h->hw.season[0]);
 			if (!h->hw.season) {
-				err_set(e, ERR_INTERNAL, "predictive: out of memory");
+				err_set(e, ERR_INTERNAL, "out of memory");
 				pred_fini(s);
 				return NULL;
 			}

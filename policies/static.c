@@ -35,13 +35,13 @@ struct static_state {
 static void *static_init(const struct policy_ctx *ctx, struct err *e)
 {
 	if (ctx->nfn < 0) {
-		err_set(e, ERR_INTERNAL, "static: %d functions", ctx->nfn);
+		err_set(e, ERR_INTERNAL, "%d functions", ctx->nfn);
 		return NULL;
 	}
 	struct static_state *s =
 		malloc(sizeof *s + 2 * (size_t)ctx->nfn * sizeof(int));
 	if (!s) {
-		err_set(e, ERR_INTERNAL, "static: out of memory");
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->nfn = ctx->nfn;

@@ -35,8 +35,14 @@ struct cfg_source;
 struct err;
 struct arrivals;
 
-/* Opens the workload. NULL and e (the workload's message, prefixed with the
- * source's topic) on failure. */
+/* Opens the workload and reads its first arrival (returned by the first
+ * arr_next). NULL and e on failure: the workload's message, prefixed with
+ * the source's topic, or a bad first record ("file:line: ..."), or
+ * ERR_INPUT when a trace yields nothing -- "sources.TOPIC.arrivals: trace
+ * 'FILE' has no arrivals", or the transform that kept none of its
+ * arrivals ("sources.TOPIC.arrivals.slice: ...", ".rate_scale: ...",
+ * ".merge[i]..." for a member). A source of generators only may yield
+ * nothing. */
 struct arrivals *arr_new(const struct cfg_source *c, uint64_t seed,
 			 const char *rng_type, struct err *e);
 void arr_free(struct arrivals *a);

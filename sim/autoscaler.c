@@ -3,6 +3,12 @@
  * counts and the monitor); the clamp to [min, max] happens here so that no
  * policy can push a function outside its configured bounds, and an
  * unmanaged function keeps its target whatever the policy says.
+ * Errors of a policy's hooks (init, platform, failed) get their one
+ * "policy NAME: " prefix here, so a policy's own messages never name the
+ * policy: a built-in, the external agent and a shared object are reported
+ * alike. A hook that fails without a message (a shared object cannot reach
+ * err_set) still yields one, and a message that names the policy anyway is
+ * not prefixed twice.
  */
 #include "autoscaler.h"
 
@@ -22,6 +28,21 @@ struct autoscaler {
 	struct platform_rules rules;
 	int has_rules;
 };
+
+/* Prefixes the error of the hook `what` of policy p with "policy NAME". */
+static void policy_failed(struct err *e, const struct policy *p,
+			  const char *what)
+{
+	if (!e)
+		return;
+	if (e->code == ERR_OK)
+		err_set(e, ERR_INTERNAL, "its %s hook failed without a message",
+			what);
+	size_t n = strlen(p->name);
+	if (!strncmp(e->msg, p->name, n) && !strncmp(e->msg + n, ": ", 2))
+		memmove(e->msg, e->msg + n + 2, strlen(e->msg + n + 2) + 1);
+	err_prefix(e, "policy %s", p->name);
+}
 
 struct autoscaler *as_new(const struct config *cfg,
 			  const struct fn_view *views, struct err *e)
@@ -46,14 +67,14 @@ struct autoscaler *as_new(const struct config *cfg,
 	};
 	a->state = a->policy->init(&ctx, e);
 	if (!a->state) {
-		err_prefix(e, "policy %s", a->policy->name);
+		policy_failed(e, a->policy, "init");
 		free(a->params);
 		free(a);
 		return NULL;
 	}
 	if (a->policy->platform) {
 		if (a->policy->platform(a->state, &ctx, &a->rules, e) != 0) {
-			err_prefix(e, "policy %s", a->policy->name);
+			policy_failed(e, a->policy, "platform");
 			as_free(a);
 			return NULL;
 		}
@@ -120,7 +141,7 @@ int as_failed(const struct autoscaler *a, struct err *e)
 {
 	if (!a->policy->failed || a->policy->failed(a->state, e) == 0)
 		return 0;
-	err_prefix(e, "policy %s", a->policy->name);
+	policy_failed(e, a->policy, "failed");
 	return 1;
 }
 

@@ -3,7 +3,8 @@
  * decisions run (periodic, and at once on a wake from zero), what the policy
  * sees (the decided target at once, replica counts after the actuation
  * delay, requests held at zero), and how its answers are applied (clamped to
- * [min, max]; "keep" left alone even outside the bounds).
+ * [min, max]; "keep" left alone even outside the bounds). Errors of a
+ * policy's hooks carry one "policy NAME: " prefix, the engine's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,12 +194,135 @@ static void test_clamp_and_keep(void)
 	free(path);
 }
 
+/* --- one "policy NAME: " before a policy's errors ----------------------- */
+
+/* A policy whose hooks fail as a shared object or a careless author
+ * might: no message at all, or a message that names the policy. */
+static int fail_mode;
+
+static void *failing_init(const struct policy_ctx *ctx, struct err *e)
+{
+	(void)ctx;
+	if (fail_mode == 1)
+		return NULL;
+	if (fail_mode == 2) {
+		err_set(e, ERR_INPUT, "failing: window_s 0 out of range");
+		return NULL;
+	}
+	return &sc;
+}
+
+static int failing_platform(void *state, const struct policy_ctx *ctx,
+			    struct platform_rules *rules, struct err *e)
+{
+	(void)state;
+	(void)ctx;
+	(void)rules;
+	return fail_mode == 3 ? err_set(e, ERR_INPUT, "needs concurrency 1") : 0;
+}
+
+static const struct policy failing_policy = {
+	.name = "failing",
+	.help = "fails on purpose",
+	.interval_s = 15,
+	.init = failing_init,
+	.decide = script_decide,
+	.platform = failing_platform,
+};
+
+/* model_new of json with policy pol fails with a message starting with
+ * want (ERR_INPUT unless internal). */
+static void expect_policy_error(const char *json, const struct policy *pol,
+				const char *want, enum err_code code)
+{
+	struct err e = { 0 };
+	struct config *cfg = config_parse(json, "<autoscaler>", NULL, 0, &e);
+	T_TRUE(cfg != NULL, "%s", e.msg);
+	if (!cfg)
+		return;
+	if (pol)
+		cfg->policy = pol;
+	struct model *m = model_new(cfg, &e);
+	T_TRUE(m == NULL, "accepted: %s", json);
+	T_EQ_INT(e.code, code);
+	T_TRUE(strncmp(e.msg, want, strlen(want)) == 0,
+	       "\n    got  %s\n    want %s...", e.msg, want);
+	model_free(m);
+	config_free(cfg);
+}
+
+static void test_error_prefix(void)
+{
+	/* real input errors of shipped policies, from init and platform */
+	const char *base = "{\"sources\":[{\"topic\":\"in\",\"arrivals\":"
+		"{\"workload\":\"poisson\",\"rate\":1,\"count\":3},"
+		"\"to\":[\"f\"]}],\"functions\":[{\"name\":\"f\",\"service\":1,"
+		"\"concurrency\":4}],\"autoscaler\":%s}";
+	static const struct { const char *as, *want; } cases[] = {
+		{ "{\"policy\":\"lambda\"}",
+		  "policy lambda: function f has concurrency 4; a Lambda "
+		  "environment serves one request at a time" },
+		{ "{\"policy\":\"openfaas\",\"min_replicas_label\":8}",
+		  "policy openfaas: function 0 (f): max_replicas_label -1 "
+		  "(effective 5) is below min_replicas_label 8" },
+		{ "{\"policy\":\"hybrid-histogram\",\"head_percentile\":0.9,"
+		  "\"tail_percentile\":0.5}",
+		  "policy hybrid-histogram: function f: head_percentile 0.9 "
+		  "above tail_percentile 0.5" },
+		{ "{\"policy\":\"keda-kafka\",\"idle_replica_count\":1}",
+		  "policy keda-kafka: function 0 (f): idle_replica_count 1 must "
+		  "be less than min_replica_count (1)" },
+	};
+	char json[1024];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(json, sizeof json, base, cases[i].as);
+		expect_policy_error(json, NULL, cases[i].want, ERR_INPUT);
+	}
+
+	/* the engine's prefix on a hook without a message, once on a message
+	 * that names the policy, and on the platform hook */
+	snprintf(json, sizeof json, base, "{}");
+	fail_mode = 1;
+	expect_policy_error(json, &failing_policy, "policy failing: its init "
+			    "hook failed without a message", ERR_INTERNAL);
+	fail_mode = 2;
+	expect_policy_error(json, &failing_policy, "policy failing: window_s 0 "
+			    "out of range", ERR_INPUT);
+	fail_mode = 3;
+	expect_policy_error(json, &failing_policy, "policy failing: needs "
+			    "concurrency 1", ERR_INPUT);
+	fail_mode = 0;
+
+	/* every shipped policy's own message for an impossible context (a
+	 * negative number of functions, no interval) says what is wrong
+	 * without naming the policy: the engine does that */
+	int refused = 0;
+	for (size_t i = 0; policy_at(i); i++) {
+		const struct policy *p = policy_at(i);
+		const struct policy_ctx ctx = { .nfn = -1 };
+		struct err e = { 0 };
+		void *st = p->init(&ctx, &e);
+		if (st) {
+			if (p->fini)
+				p->fini(st);
+			continue;
+		}
+		refused++;
+		char own[64];
+		snprintf(own, sizeof own, "%s:", p->name);
+		T_TRUE(e.code != ERR_OK && e.msg[0], "%s: no message", p->name);
+		T_TRUE(strstr(e.msg, own) == NULL, "%s", e.msg);
+	}
+	T_TRUE(refused >= 13, "only %d policies refused", refused);
+}
+
 int test_autoscaler_register(void)
 {
 	CU_pSuite s = CU_add_suite("autoscaler", NULL, NULL);
 	if (!s || !CU_add_test(s, "wake from zero decides at the arrival", test_wake_from_zero) ||
 	    !CU_add_test(s, "actuation delay: target now, replicas later", test_actuation_delay) ||
-	    !CU_add_test(s, "clamp to max, keep is kept", test_clamp_and_keep))
+	    !CU_add_test(s, "clamp to max, keep is kept", test_clamp_and_keep) ||
+	    !CU_add_test(s, "one policy prefix on errors", test_error_prefix))
 		return -1;
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include "arrivals.h"
 #include "config.h"
 #include "err.h"
+#include "hist.h"
+#include "model.h"
 #include "param.h"
 #include "tracetool.h"
 #include "workload.h"
@@ -382,6 +384,164 @@ static void test_config_errors(void)
 	config_free(c);
 }
 
+/* --- sources that yield nothing ---------------------------------------- */
+
+/* arr_new of the arrivals object `arr` fails with exactly `want`
+ * (ERR_INPUT). */
+static void expect_empty(const char *arr, const char *want)
+{
+	struct err e = { 0 };
+	struct config *c = load(arr, &e);
+	T_TRUE(c != NULL, "%s", e.msg);
+	if (!c)
+		return;
+	struct arrivals *a = arr_new(&c->sources[0], 7, NULL, &e);
+	T_TRUE(a == NULL, "accepted: %s", arr);
+	T_EQ_INT(e.code, ERR_INPUT);
+	T_TRUE(strcmp(e.msg, want) == 0, "\n    got  %s\n    want %s", e.msg,
+	       want);
+	arr_free(a);
+	config_free(c);
+}
+
+/* A trace that yields nothing (empty, header only, a filter or a transform
+ * leaving nothing) is an input error at arr_new naming the JSON path, the
+ * file and the transform; a generator that yields nothing is not; and the
+ * arrival arr_new reads ahead is the first one arr_next returns. */
+static void test_empty_sources(void)
+{
+	char *files[] = {
+		write_file(""), write_file("time_s,topic,key,size_bytes\n"),
+		write_file("100,in,,1\n105,in,,2\n"), write_file("1,b,,1\n2,b,,1\n"),
+	};
+	const char *empty = files[0], *header = files[1], *late = files[2],
+		   *other = files[3];
+	T_TRUE(empty && header && late && other, "temp files");
+	if (!empty || !header || !late || !other)
+		goto out;
+	char arr[1024], want[1024];
+	const char *csv = "{\"workload\":\"spate-csv\",\"path\":\"%s\"%s}";
+
+	snprintf(arr, sizeof arr, csv, empty, "");
+	snprintf(want, sizeof want, "sources.in.arrivals: trace '%s' has no "
+		 "arrivals", empty);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, csv, header, "");
+	snprintf(want, sizeof want, "sources.in.arrivals: trace '%s' has no "
+		 "arrivals", header);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, csv, other, ",\"topic\":\"in\"");
+	snprintf(want, sizeof want, "sources.in.arrivals: trace '%s' has no "
+		 "arrivals (selecting topic 'in')", other);
+	expect_empty(arr, want);
+
+	/* transforms: the slice on the trace's own clock, before time_scale */
+	snprintf(arr, sizeof arr, csv, late, ",\"slice\":{\"to_s\":50},"
+		 "\"time_scale\":0.1");
+	snprintf(want, sizeof want, "sources.in.arrivals.slice: [0, 50) s ends "
+		 "before the first arrival of trace '%s', at 100 s", late);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, csv, late, ",\"slice\":{\"from_s\":101,"
+		 "\"to_s\":104}");
+	snprintf(want, sizeof want, "sources.in.arrivals.slice: [101, 104) s "
+		 "falls between two arrivals of trace '%s', at 100 s and 105 s",
+		 late);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, csv, late, ",\"slice\":{\"from_s\":200}");
+	snprintf(want, sizeof want, "sources.in.arrivals.slice: [200, inf) s "
+		 "starts after the last of the 2 arrivals of trace '%s', at 105 s",
+		 late);
+	expect_empty(arr, want);
+	/* keeping each of 2 arrivals with probability 1e-9 */
+	snprintf(arr, sizeof arr, csv, late, ",\"rate_scale\":1e-9");
+	snprintf(want, sizeof want, "sources.in.arrivals.rate_scale: 1e-09 keeps "
+		 "none of the 2 arrivals of trace '%s'", late);
+	expect_empty(arr, want);
+
+	/* an empty trace merged with a generator; a merge sliced to nothing
+	 * names the merge's slice */
+	snprintf(arr, sizeof arr, "{\"merge\":[{\"workload\":\"poisson\","
+		 "\"rate\":1},{\"workload\":\"spate-csv\",\"path\":\"%s\"}]}",
+		 header);
+	snprintf(want, sizeof want, "sources.in.arrivals.merge[1]: trace '%s' has "
+		 "no arrivals", header);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, "{\"merge\":[{\"workload\":\"poisson\","
+		 "\"rate\":1,\"duration_s\":1e-9},{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\",\"slice\":{\"from_s\":150}}]}", late);
+	snprintf(want, sizeof want, "sources.in.arrivals.merge[1].slice: [150, inf) "
+		 "s starts after the last of the 2 arrivals of trace '%s', at 105 s",
+		 late);
+	expect_empty(arr, want);
+	snprintf(arr, sizeof arr, "{\"merge\":[{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\"},{\"workload\":\"spate-csv\",\"path\":\"%s\","
+		 "\"shift_s\":10}],\"slice\":{\"to_s\":99}}", late, late);
+	snprintf(want, sizeof want, "sources.in.arrivals.slice: [0, 99) s ends "
+		 "before the first arrival of its merged inputs, at 100 s");
+	expect_empty(arr, want);
+
+	/* no error: generators that yield nothing, alone, sliced, or merged
+	 * with a generator; a trace sliced to nothing next to arrivals */
+	const char *fine[] = {
+		"{\"workload\":\"poisson\",\"rate\":1,\"duration_s\":1e-9}",
+		"{\"workload\":\"periodic\",\"period_s\":10,\"phase_s\":5,"
+		"\"slice\":{\"to_s\":2}}",
+		"{\"merge\":[{\"workload\":\"poisson\",\"rate\":1,"
+		"\"duration_s\":1e-9},{\"workload\":\"periodic\",\"count\":3}],"
+		"\"slice\":{\"from_s\":100}}",
+	};
+	struct arrival o[8];
+	struct err e = { 0 };
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		err_clear(&e);
+		int n = replay(fine[i], o, 8, &e);
+		T_TRUE(n == 0, "%s: n %d: %s", fine[i], n, e.msg);
+	}
+	snprintf(arr, sizeof arr, "{\"merge\":[{\"workload\":\"periodic\","
+		 "\"period_s\":1,\"count\":2},{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\",\"slice\":{\"from_s\":150}}]}", late);
+	err_clear(&e);
+	int n = replay(arr, o, 8, &e);
+	T_TRUE(n == 2, "n %d: %s", n, e.msg);
+
+	/* the arrival read ahead comes first, then the rest, then the end */
+	snprintf(arr, sizeof arr, csv, late, "");
+	err_clear(&e);
+	n = replay(arr, o, 8, &e);
+	T_TRUE(n == 2, "n %d: %s", n, e.msg);
+	T_NEAR(o[0].t, 100, 0);
+	T_NEAR(o[0].size, 1, 0);
+	T_NEAR(o[1].t, 105, 0);
+	T_NEAR(o[1].size, 2, 0);
+
+	/* a run that ends before a trace's first arrival, next to a source
+	 * that has arrivals, is a run: the trace has arrivals, only later */
+	char json[1024];
+	snprintf(json, sizeof json,
+		 "{\"duration_s\":50,\"sources\":[{\"topic\":\"a\",\"arrivals\":"
+		 "{\"workload\":\"periodic\",\"period_s\":10},\"to\":[\"f\"]},"
+		 "{\"topic\":\"b\",\"arrivals\":{\"workload\":\"spate-csv\","
+		 "\"path\":\"%s\"},\"to\":[\"f\"]}],"
+		 "\"functions\":[{\"name\":\"f\",\"service\":1}]}", late);
+	err_clear(&e);
+	struct config *c = config_parse(json, "t.json", NULL, 0, &e);
+	struct model *m = c ? model_new(c, &e) : NULL;
+	T_TRUE(m != NULL, "%s", e.msg);
+	if (m) {
+		T_EQ_INT(model_run(m, NULL, 0, NULL, NULL, &e), 0);
+		/* periodic at 0, 10, ..., 40 (the one at 50 is after the end) */
+		T_EQ_INT((int)hist_count(model_hist(m, "e2e")), 5);
+	}
+	model_free(m);
+	config_free(c);
+out:
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (files[i])
+			unlink(files[i]);
+		free(files[i]);
+	}
+}
+
 /* --- spate-csv order ---------------------------------------------------- */
 
 static int csv_replay(const char *path, const char *order, int window,
@@ -512,6 +672,7 @@ int test_transforms_register(void)
 	    !CU_add_test(s, "merge members draw independently",
 			 test_merge_streams_independent) ||
 	    !CU_add_test(s, "config errors", test_config_errors) ||
+	    !CU_add_test(s, "sources that yield nothing", test_empty_sources) ||
 	    !CU_add_test(s, "spate-csv order", test_csv_order) ||
 	    !CU_add_test(s, "trace convert with transforms", test_convert))
 		return -1;
