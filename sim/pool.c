@@ -1,4 +1,6 @@
-/* pool: see pool.h. Growth doubles; the free stack is as large as the pool. */
+/* pool: see pool.h. Growth doubles; the free stack is as large as the pool.
+ * pool_tidy rebuilds the free stack from a bitmap of the free indices,
+ * O(used), so that the lowest indices come out first. */
 #include "pool.h"
 
 #include <stdlib.h>
@@ -45,4 +47,22 @@ void pool_put(struct pool *p, uint32_t i)
 {
 	p->free[p->nfree++] = i;
 	p->live--;
+}
+
+void pool_tidy(struct pool *p)
+{
+	size_t words = ((size_t)p->used + 63) / 64;
+	uint64_t *bits = calloc(words ? words : 1, sizeof *bits);
+	if (!bits)
+		return;   /* only an optimization: the stack stays as it was */
+	for (uint32_t k = 0; k < p->nfree; k++)
+		bits[p->free[k] >> 6] |= 1ull << (p->free[k] & 63);
+	uint32_t n = 0;   /* highest first, so the top of the stack is lowest */
+	for (size_t w = words; w-- > 0;)
+		while (bits[w]) {
+			int top = 63 - __builtin_clzll(bits[w]);
+			bits[w] &= ~(1ull << top);
+			p->free[n++] = (uint32_t)(w * 64 + (size_t)top);
+		}
+	free(bits);
 }

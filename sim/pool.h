@@ -27,6 +27,13 @@ void pool_fini(struct pool *p);
 /* A fresh (uninitialized) item's index, or POOL_NIL when memory runs out. */
 uint32_t pool_get(struct pool *p);
 void pool_put(struct pool *p, uint32_t i);
+/* Reorders the free stack so that the lowest free indices are handed out
+ * first. After a backlog drains, the stack holds the indices in the order
+ * they were freed, spread over the whole grown pool, and a small working
+ * set drawn from it touches a new cache line (and page) per item; drawn
+ * from the tidied stack it packs into the bottom of the pool. O(used);
+ * for callers to do rarely. Indices in use do not change. */
+void pool_tidy(struct pool *p);
 
 static inline void *pool_at(const struct pool *p, uint32_t i)
 {

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "hist.h"
 #include "model.h"
+#include "pool.h"
 #include "rec.h"
 #include "testutil.h"
 
@@ -336,6 +337,33 @@ static void test_hpa_step(void)
 	free(path);
 }
 
+/* pool_tidy (the model tidies its pools once a backlog has drained): with
+ * the items freed in a scattered order, the free stack then hands out the
+ * lowest free indices first, in increasing order, never one in use, and
+ * fresh indices after them. */
+static void test_pool_tidy(void)
+{
+	enum { N = 1000 };
+	struct pool p;
+	pool_init(&p, sizeof(double));
+	for (uint32_t k = 0; k < N; k++)
+		T_EQ_INT(pool_get(&p), k);
+	for (uint32_t k = 0; k < N; k++) {
+		uint32_t i = k * 389 % N;   /* 389 is prime to N: a permutation */
+		if (i % 7)                  /* the multiples of 7 stay in use */
+			pool_put(&p, i);
+	}
+	T_EQ_INT(p.live, (N + 6) / 7);
+	pool_tidy(&p);
+	T_EQ_INT(p.live, (N + 6) / 7);
+	T_EQ_INT(p.nfree, N - (N + 6) / 7);
+	for (uint32_t want = 0; want < N; want++)
+		if (want % 7)
+			T_EQ_INT(pool_get(&p), want);
+	T_EQ_INT(pool_get(&p), N);
+	pool_fini(&p);
+}
+
 int test_model_register(void)
 {
 	CU_pSuite s = CU_add_suite("model", NULL, NULL);
@@ -346,7 +374,8 @@ int test_model_register(void)
 	    !CU_add_test(s, "drop and backpressure", test_drop_and_block) ||
 	    !CU_add_test(s, "scale-down drains, loses nothing", test_scale_down_drains) ||
 	    !CU_add_test(s, "connector max_inflight and batching", test_max_inflight_orders_partition) ||
-	    !CU_add_test(s, "hpa in the model", test_hpa_step))
+	    !CU_add_test(s, "hpa in the model", test_hpa_step) ||
+	    !CU_add_test(s, "pool_tidy hands out the lowest indices", test_pool_tidy))
 		return -1;
 	return 0;
 }
