@@ -869,7 +869,19 @@ static char *tick_text(struct ext *s, const struct scale_view *v, double w)
 		     add_num(x, "queue", o->queue) &&
 		     add_num(x, "inflight", o->inflight) &&
 		     add_num(x, "lag", o->lag) &&
-		     add_num(x, "backpressure", o->backpressure);
+		     add_num(x, "backpressure", o->backpressure) &&
+		     add_num(x, "unplaced", f->unplaced) &&
+		     add_num(x, "slow_replicas", f->slow_replicas) &&
+		     add_num(x, "slowest_ratio", f->slowest_ratio) &&
+		     add_num(x, "mean_speed", f->mean_speed);
+	}
+	const struct cluster_view *cv = v->cluster;
+	if (ok && cv && cv->nodes > 0) {
+		cJSON *c = cJSON_AddObjectToObject(t, "cluster");
+		ok = c && add_num(c, "nodes", cv->nodes) &&
+		     add_num(c, "nodes_up", cv->nodes_up) &&
+		     add_num(c, "slots_total", (double)cv->slots_total) &&
+		     add_num(c, "slots_free", (double)cv->slots_free);
 	}
 	char *text = ok ? cJSON_PrintUnformatted(t) : NULL;
 	cJSON_Delete(t);

@@ -192,14 +192,34 @@
  *    first (idle functions, counts held by hysteresis), then the shortfall is
  *    spread so that the worst relative overrun of a share stays small.
  *    Ties: the larger count, then the lower index. The cap is cluster-wide:
- *    the smallest non-zero value over the functions is used.
+ *    the smallest non-zero value over the functions is used. When the run
+ *    has nodes, their slots are a second cap, applied the same way after
+ *    the first, in node slots (a replica takes its function's node_slots):
+ *    the slots of the nodes that are up (cluster_view), since replicas past
+ *    them wait unplaced and serve nothing (memory is not checked).
  *
- * 8. Stragglers. Sizing uses mu_eff = phi_i mu per slot, phi_i the effective
- *    replica factor of function i (a replica on a node of speed f counts as
- *    f of a replica). spate has no node model yet, so phi_i = 1; once the
- *    engine exposes per-replica speed, phi_i is the mean speed of the
- *    function's replicas and mu must be measured per unit of speed (busy
- *    time divided by speed), or the slowdown is counted twice.
+ * 8. Stragglers (parameter stragglers). A replica on a slow node (a
+ *    persistent one or an episode) serves at a fraction of the speed of the
+ *    others. What a proxy in front of the replicas sees (fn_view, under
+ *    cluster.lb "speed-aware" or replace_slow) gives phi_i, the READY
+ *    replicas' capacity in units of a median replica: each replica slower
+ *    than twice the median counts median/its time, the others 1. Sizing
+ *    then gives each slot the rate phi_i mu: the pool of n replicas is worth
+ *    phi_i n nominal ones. Taking phi_i for every count n assumes new
+ *    replicas land on slow nodes as often as the current ones did, which is
+ *    what spreading over a cluster with the same slow nodes does; once the
+ *    slow replicas are replaced (replace_slow) or the episode ends, phi_i
+ *    returns to 1 and the extra replicas go through the scale-down delay.
+ *    The service quantile s_p stays the nominal replica's: the speed-aware
+ *    balancer sends a request to a slow replica only when its expected
+ *    completion there is no later than anywhere else, so slow replicas add
+ *    capacity without lengthening the tail the model predicts. Under round-
+ *    robin or random balancing a share k/n of requests always meets a slow
+ *    replica, and no count fixes a percentile above 1 - k/n: replacing the
+ *    replicas does. mu comes from the monitored mean service time, to which
+ *    slow replicas contribute their few completions; counting them again in
+ *    phi_i errs on the side of more replicas. The reason names the slow
+ *    replicas and phi_i when it is below 1.
  *
  * Invariants: every value a decision reports is finite or +infinity, never
  * NaN; decide never fails. State per function: parameters, the last measured
@@ -239,6 +259,7 @@ enum {
 	P_DOWN_STEP,
 	P_IDLE,
 	P_MAX_TOTAL,
+	P_STRAGGLERS,
 	P_N
 };
 
@@ -333,6 +354,12 @@ static const struct param_def slo_params[P_N] = {
 			"smallest non-zero value of any function applies); over "
 			"it, the functions with the most slack shrink first",
 	},
+	[P_STRAGGLERS] = {
+		.name = "stragglers", .type = PARAM_BOOL, .def = 1,
+		.help = "count each slow replica (as the balancer observes it) "
+			"at its speed when sizing, so that the pool's capacity "
+			"is what its nodes deliver",
+	},
 };
 
 /* Latency model of one function at one rate. */
@@ -348,6 +375,8 @@ struct slo_fn {
 	double slo, p, window, trend_window, trend_z, change_z, cs2, ca2;
 	double scale_cost, drain, down_delay, idle;
 	int down_step;
+	int stragglers;         /* size with phi (rule 8) */
+	double phi;             /* this round's phi (1: none slow) */
 	double alpha;           /* Q(change_z): the backlog test's level */
 	double st;              /* last measured mean service time; 0: none */
 	struct tseries offered; /* (scrape time, cumulative offered arrivals) */
@@ -489,6 +518,8 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 			.down_delay = p[P_DOWN_DELAY].num,
 			.down_step = (int)p[P_DOWN_STEP].num,
 			.idle = p[P_IDLE].num, .first_t = NAN,
+			.stragglers = p[P_STRAGGLERS].num != 0,
+			.phi = 1,
 			.needs_since = NAN, .cp_t = NAN, .tested_t = -INFINITY,
 			.desired = -1,
 		};
@@ -552,12 +583,13 @@ static double service_quantile(double mu, double cs2, double p)
 	return gsl_cdf_gamma_Pinv(p, k, 1 / (k * mu));
 }
 
+/* mu: a nominal slot's rate; phi: the pool's speed factor (rule 8). */
 static struct lmodel lmodel_make(const struct slo_fn *h, double lambda,
-				 double mu, int conc)
+				 double mu, double phi, int conc)
 {
 	return (struct lmodel){
 		.lambda = lambda > 0 && isfinite(lambda) ? lambda : 0,
-		.mu = mu > 0 && isfinite(mu) ? mu : 0, .conc = conc,
+		.mu = mu > 0 && isfinite(mu) ? mu * phi : 0, .conc = conc,
 		.p = h->p, .g = (h->ca2 + h->cs2) / 2,
 		.sp = service_quantile(mu, h->cs2, h->p),
 	};
@@ -666,18 +698,13 @@ static long size_for(const struct lmodel *q, double budget, long cap,
 
 /* --- measurements ------------------------------------------------------------ */
 
-/*
- * The effective replica factor phi of a function: the capacity of its
- * replicas in units of a nominal one. spate has no node model yet, so every
- * replica runs at speed 1. The engine signal this needs is the speed of each
- * replica (or each node's slowdown and the placement), visible to policies:
- * phi = mean speed of the ready replicas, and mon_service_time normalized
- * by it.
- */
-static double effective_factor(const struct fn_view *f)
+/* Rule 8: phi, or 1 when off, unknown or implausible. */
+static double speed_factor(const struct slo_fn *h, const struct fn_view *f)
 {
-	(void)f;
-	return 1;
+	if (!h->stragglers || f->slow_replicas <= 0)
+		return 1;
+	double phi = f->mean_speed;
+	return phi > 0 && phi < 1 ? phi : 1;
 }
 
 /* Records this scrape's cumulative offered arrivals; returns 1 when they
@@ -994,9 +1021,10 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 	int conc = f->concurrency > 0 ? f->concurrency : 1;
 	int held = f->ready + f->pending == 0 && f->held_at_zero > 0;
 	double lam_down = fmax(h->lam_now, h->lam_hat);
-	double mu = h->st > 0 ? effective_factor(f) / h->st : 0;
-	struct lmodel up = lmodel_make(h, h->lam_hat, mu, conc);
-	h->down = lmodel_make(h, lam_down, mu, conc);
+	double mu = h->st > 0 ? 1 / h->st : 0;
+	h->phi = speed_factor(h, f);
+	struct lmodel up = lmodel_make(h, h->lam_hat, mu, h->phi, conc);
+	h->down = lmodel_make(h, lam_down, mu, h->phi, conc);
 
 	if (h->ok && !held && now - h->last_active >= h->idle - 1e-9) {
 		policy_say(d, "idle %.0fs >= idle_s %g -> 0", now - h->last_active,
@@ -1032,6 +1060,8 @@ static void decide_one(struct slo_fn *h, const struct fn_view *f, double now,
 		policy_say(d, " (s_p %.3gs > share)", h->down.sp);
 	else if (!met)
 		policy_say(d, " (share missed at max)");
+	if (h->phi < 1)
+		policy_say(d, " (%d slow, speed %.3g)", f->slow_replicas, h->phi);
 	if (!isnan(h->cp_t))
 		policy_say(d, " (step z %.3g)", h->jump_z);
 	if (h->backlog > 0)
@@ -1114,11 +1144,19 @@ static double slack_after(const struct slo_fn *h, long n)
 	return (h->share - l) / h->share;
 }
 
-/* Rule 7: one replica at a time from the most slack, down to the cap. */
-static void apply_cap(struct slo *s, const struct scale_view *v, int nfn,
-		      struct scale_decision *out)
+/* Slots one replica of f takes: 1 for the replica cap, its node_slots
+ * for the cluster's. */
+static long weight(const struct fn_view *f, int slots)
 {
-	if (s->max_total <= 0)
+	return slots && f->node_slots > 1 ? f->node_slots : 1;
+}
+
+/* Rule 7: one replica at a time from the most slack, down to `limit`
+ * replicas, or, with `slots`, down to `limit` node slots. */
+static void apply_cap(struct slo *s, const struct scale_view *v, int nfn,
+		      long limit, int slots, struct scale_decision *out)
+{
+	if (limit <= 0)
 		return;
 	long total = 0;
 	for (int i = 0; i < nfn; i++) {
@@ -1134,9 +1172,9 @@ static void apply_cap(struct slo *s, const struct scale_view *v, int nfn,
 		}
 		h->cap_n = want > 0 ? want : 0;
 		h->cut = 0;
-		total += h->cap_n;
+		total += h->cap_n * weight(f, slots);
 	}
-	long over = total - s->max_total;
+	long over = total - limit;
 	while (over > 0) {
 		int best = -1;
 		double best_slack = 0;
@@ -1156,18 +1194,19 @@ static void apply_cap(struct slo *s, const struct scale_view *v, int nfn,
 			break;
 		s->fn[best].cap_n--;
 		s->fn[best].cut++;
-		over--;
+		over -= weight(&v->fn[best], slots);
 	}
+	const char *unit = slots ? " node slots" : "";
 	for (int i = 0; i < nfn; i++) {
 		struct slo_fn *h = &s->fn[i];
 		if (h->cut) {
 			h->desired = h->cap_n;
-			policy_say(&out[i], "; cap %ld: -%d -> %d", s->max_total,
-			    h->cut, h->cap_n);
+			policy_say(&out[i], "; cap %ld%s: -%d -> %d", limit,
+			    unit, h->cut, h->cap_n);
 		}
 		if (over > 0 && v->fn[i].managed)
-			policy_say(&out[i], "; cap %ld exceeded by %ld at "
-			    "min_replicas", s->max_total, over);
+			policy_say(&out[i], "; cap %ld%s exceeded by %ld at "
+			    "min_replicas", limit, unit, over);
 	}
 }
 
@@ -1182,6 +1221,8 @@ static void observe(const struct slo_fn *h, const struct fn_view *f,
 	policy_observe(d, "jump_z", h->jump_z);
 	policy_observe(d, "share", h->share);
 	policy_observe(d, "service_time", h->st);
+	if (h->phi < 1)
+		policy_observe(d, "speed_factor", h->phi);
 	if (h->have) {
 		policy_observe(d, "c_needed", (double)h->need * conc);
 		policy_observe(d, "replicas_needed", (double)h->need);
@@ -1210,7 +1251,9 @@ static void slo_decide(void *state, const struct scale_view *v,
 	for (int i = 0; i < nfn; i++)
 		if (v->fn[i].managed)
 			decide_one(&s->fn[i], &v->fn[i], v->now, &out[i]);
-	apply_cap(s, v, nfn, out);
+	apply_cap(s, v, nfn, s->max_total, 0, out);
+	if (v->cluster && v->cluster->nodes > 0)
+		apply_cap(s, v, nfn, v->cluster->slots_total, 1, out);
 	for (int i = 0; i < nfn; i++)
 		if (v->fn[i].managed) {
 			out[i].desired = s->fn[i].desired;

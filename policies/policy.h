@@ -23,7 +23,7 @@
  *     const struct policy spate_policy = { ... };
  * and spate refuses one built against another version. Bump it whenever a
  * struct in this file or monitor.h changes layout or meaning. */
-#define SPATE_POLICY_ABI 2
+#define SPATE_POLICY_ABI 3
 
 #include <stddef.h>
 
@@ -40,6 +40,7 @@ struct fn_view {
 	int ready, pending, draining;
 	int concurrency;        /* slots per replica */
 	double memory_mb;
+	int node_slots;         /* node slots one replica takes (cluster_view) */
 	/* Mean provisioning delay of a new replica (cold start), s; 0 when
 	 * replicas start at once. A platform knows its typical pod start time;
 	 * predictive policies forecast this far ahead. */
@@ -57,9 +58,13 @@ struct fn_view {
 	/* Per-replica speed as a proxy in front of the replicas observes it
 	 * (moving averages of response times; only while the function balances
 	 * with cluster.lb "speed-aware"): READY replicas slower than twice the
-	 * median, and the slowest one's time over the median (1 when unknown). */
+	 * median, and the slowest one's time over the median (1 when unknown);
+	 * mean_speed is the READY replicas' capacity in units of a median one,
+	 * each slow replica counting median/its time (1 when none is slow or
+	 * nothing is known). */
 	int slow_replicas;
 	double slowest_ratio;
+	double mean_speed;
 };
 
 /* Capacity the scheduler knows: nodes and their free slots (all 0 when the
@@ -120,7 +125,7 @@ struct platform_rules {
 	double retry_max_s;
 };
 
-#define POLICY_MAX_OBSERVED 12
+#define POLICY_MAX_OBSERVED 16
 
 struct policy_obs {
 	const char *name;   /* a string literal */

@@ -2210,6 +2210,7 @@ static void replica_speeds(struct model *m, const struct fn *f, struct fn_view *
 {
 	v->slow_replicas = 0;
 	v->slowest_ratio = 1;
+	v->mean_speed = 1;
 	if (!f->track_speed || f->lb == LB_CENTRAL || f->nrl == 0)
 		return;
 	if (scratch_fit(m, f) != 0)
@@ -2229,9 +2230,14 @@ static void replica_speeds(struct model *m, const struct fn *f, struct fn_view *
 	double med = stats_median(m->scratch, (size_t)n);
 	if (!(med > 0))
 		return;
+	double lost = 0;   /* capacity the slow ones lack, in replicas */
 	for (int k = 0; k < n; k++)
-		v->slow_replicas += m->scratch[k] > 2 * med;
+		if (m->scratch[k] > 2 * med) {
+			v->slow_replicas++;
+			lost += 1 - med / m->scratch[k];
+		}
 	v->slowest_ratio = slowest / med;
+	v->mean_speed = 1 - lost / f->nrl;
 }
 
 static void fill_views(struct model *m)
@@ -2760,13 +2766,14 @@ struct model *model_new(const struct config *cfg, struct err *e)
 		const struct fn *f = &m->fn[i];
 		m->views[i] = (struct fn_view){
 			.name = f->cfg->name,
-			.slowest_ratio = 1,
+			.slowest_ratio = 1, .mean_speed = 1,
 			.managed = f->cfg->managed,
 			.min_replicas = f->cfg->min_replicas,
 			.max_replicas = f->cfg->max_replicas,
 			.target = f->cfg->initial_replicas,
 			.concurrency = f->cfg->concurrency,
 			.memory_mb = f->cfg->memory_mb,
+			.node_slots = f->cfg->node_slots,
 			.cold_start_s = f->cfg->cold_start
 				? dist_mean(f->cfg->cold_start, 0) : 0,
 			.partitions = f->partitions,

@@ -25,6 +25,10 @@ struct script {
 	double t[64];
 	int target[64], ready[64], pending[64];
 	long held[64];
+	/* mode 3: the straggler signals and the cluster at the last call */
+	int slow, unplaced, nodes, nodes_up;
+	double ratio, speed;
+	long slots_total, slots_free;
 };
 
 static struct script sc;
@@ -56,6 +60,16 @@ static void script_decide(void *state, const struct scale_view *v,
 		break;
 	case 2: /* way above max, then keep */
 		out[0].desired = s->calls == 1 ? 1000 : -1;
+		break;
+	case 3: /* watch the straggler signals */
+		s->slow = v->fn[0].slow_replicas;
+		s->ratio = v->fn[0].slowest_ratio;
+		s->speed = v->fn[0].mean_speed;
+		s->unplaced = v->fn[0].unplaced;
+		s->nodes = v->cluster->nodes;
+		s->nodes_up = v->cluster->nodes_up;
+		s->slots_total = v->cluster->slots_total;
+		s->slots_free = v->cluster->slots_free;
 		break;
 	}
 	snprintf(out[0].reason, sizeof out[0].reason, "script mode %d", s->mode);
@@ -251,6 +265,54 @@ static void expect_policy_error(const char *json, const struct policy *pol,
 	config_free(cfg);
 }
 
+/*
+ * What the speed-aware proxy shows a policy: 4 replicas spread over 4
+ * one-slot nodes, one node at speed 1/4, deterministic 1 s service. Each
+ * replica's observed time is exact (1 s, or 4 s on the slow node), so the
+ * median is 1: one slow replica, the slowest 4x, and the pool worth
+ * 3 + 1/4 replicas, mean speed 3.25/4 = 0.8125. A fifth replica asked for
+ * has no node: unplaced 1, no free slot. Round-robin balancing keeps no
+ * per-replica estimate: every signal stays "unknown".
+ */
+static void test_straggler_signals(void)
+{
+	const char *fmt =
+		"{\"duration_s\":300,\"sources\":[{\"topic\":\"in\",\"arrivals\":"
+		"{\"workload\":\"poisson\",\"rate\":2},\"to\":[\"f\"]}],"
+		"\"functions\":[{\"name\":\"f\",\"service\":1,\"initial_replicas\":%d}],"
+		"\"cluster\":{\"lb\":\"%s\",\"nodes\":[{\"count\":3,\"slots\":1},"
+		"{\"count\":1,\"slots\":1,\"speed\":0.25}]}}";
+	char json[1024];
+	for (int k = 0; k < 3; k++) {
+		int replicas = k == 1 ? 5 : 4;
+		snprintf(json, sizeof json, fmt, replicas,
+			 k == 2 ? "round-robin" : "speed-aware");
+		memset(&sc, 0, sizeof sc);
+		sc.mode = 3;
+		struct config *cfg;
+		struct model *m = run_scripted(json, &cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		T_EQ_INT(sc.calls, 19);   /* at 15, 30, ..., 285 */
+		T_EQ_INT(sc.nodes, 4);
+		T_EQ_INT(sc.nodes_up, 4);
+		T_EQ_INT((int)sc.slots_total, 4);
+		T_EQ_INT((int)sc.slots_free, 0);
+		T_EQ_INT(sc.unplaced, replicas - 4);
+		if (k < 2) {
+			T_EQ_INT(sc.slow, 1);
+			T_NEAR(sc.ratio, 4, 1e-9);
+			T_NEAR(sc.speed, 0.8125, 1e-9);
+		} else {
+			T_EQ_INT(sc.slow, 0);
+			T_NEAR(sc.ratio, 1, 0);
+			T_NEAR(sc.speed, 1, 0);
+		}
+		model_free(m);
+		config_free(cfg);
+	}
+	sc.mode = 0;
+}
+
 static void test_error_prefix(void)
 {
 	/* real input errors of shipped policies, from init and platform */
@@ -322,7 +384,9 @@ int test_autoscaler_register(void)
 	if (!s || !CU_add_test(s, "wake from zero decides at the arrival", test_wake_from_zero) ||
 	    !CU_add_test(s, "actuation delay: target now, replicas later", test_actuation_delay) ||
 	    !CU_add_test(s, "clamp to max, keep is kept", test_clamp_and_keep) ||
-	    !CU_add_test(s, "one policy prefix on errors", test_error_prefix))
+	    !CU_add_test(s, "one policy prefix on errors", test_error_prefix) ||
+	    !CU_add_test(s, "straggler signals from the speed-aware proxy",
+			 test_straggler_signals))
 		return -1;
 	return 0;
 }

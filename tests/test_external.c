@@ -298,6 +298,7 @@ static void fx_begin(struct fx *f, int nfn, const char *const *argv)
 			.name = names[i], .managed = 1, .min_replicas = 1,
 			.max_replicas = 100, .target = 1, .ready = 1,
 			.concurrency = 1, .memory_mb = 128,
+			.slowest_ratio = 1, .mean_speed = 1,
 		};
 	if (nfn == NF) {
 		f->fn[0].nchildren = 1;
@@ -492,7 +493,9 @@ static void test_hello_and_tick_text(void)
 			  "\"arrival_rate\":null,\"completion_rate\":null,"
 			  "\"utilization\":null,\"service_time\":null,"
 			  "\"latency_mean\":null,\"latency_p95\":null,\"queue\":0,"
-			  "\"inflight\":0,\"lag\":0,\"backpressure\":null}");
+			  "\"inflight\":0,\"lag\":0,\"backpressure\":null,"
+			  "\"unplaced\":0,\"slow_replicas\":0,\"slowest_ratio\":1,"
+			  "\"mean_speed\":1}");
 	/* second: idle load, so rates 0 and nothing completed */
 	T_STR_CONTAINS(t, "{\"t\":15,\"window_s\":15,\"scrape_t\":15,");
 	T_STR_CONTAINS(t, "\"arrival_rate\":0,\"completion_rate\":0,"
@@ -508,6 +511,7 @@ static void test_tick_values(void)
 		"arrival_rate", "completion_rate", "utilization", "service_time",
 		"latency_mean", "latency_p95", "queue", "inflight", "lag",
 		"backpressure", "target", "ready", "pending", "held_at_zero",
+		"unplaced", "slow_replicas", "slowest_ratio", "mean_speed",
 	};
 	enum { NFIELD = sizeof fields / sizeof fields[0] };
 	/* a: 4 ready (+1 pending), 10/s arriving, 8/s completing x 0.25 s:
@@ -516,7 +520,7 @@ static void test_tick_values(void)
 		{10000, 4000}, {8000, 4000}, {500, 250}, {250, 250},
 		{500, 1000}, {618.75, 1237.5}, {7000, 3000}, {2000, 1000},
 		{42000, 0}, {250, 0}, {4000, 2000}, {4000, 2000}, {1000, 0},
-		{0, 0},
+		{0, 0}, {2000, 0}, {1000, 0}, {3500, 1000}, {875, 1000},
 	};
 	const char *argv[NFIELD + 3] = {"python3", path_of("echo.py", NULL)};
 	for (int k = 0; k < NFIELD; k++)
@@ -525,6 +529,10 @@ static void test_tick_values(void)
 	fx_begin(&f, 2, argv);
 	f.fn[0].target = f.fn[0].ready = 4;
 	f.fn[0].pending = 1;
+	f.fn[0].unplaced = 2;
+	f.fn[0].slow_replicas = 1;
+	f.fn[0].slowest_ratio = 3.5;
+	f.fn[0].mean_speed = 0.875;
 	f.fn[1].target = f.fn[1].ready = 2;
 	f.fn[1].concurrency = 2;
 	f.load[0] = (struct load){.rps = 10, .cps = 8, .st = 0.25, .lat = 0.5,
