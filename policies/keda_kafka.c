@@ -43,12 +43,19 @@
  * here both read the latest monitor sample of MON_LAG, so the lag is up to
  * monitor.scrape_interval_s old: set it well below 15 s (e.g. 1 s) for
  * KEDA's freshness.
- * Not modelled (the monitor has the total lag, MON_LAG, not per-partition
- * lag): limitToPartitionsWithLag (needs the count of partitions with lag > 0),
- * excludePersistentLag (needs each partition's committed offset at the
- * previous poll), scaleToZeroOnInvalidOffset and offsetResetPolicy (need to
- * know which partitions have no committed offset); nor fallback (a trigger
- * never errors here) and pause annotations.
+ * Per partition (scale_view.topics, the offsets at the latest scrape, of
+ * every topic feeding the function): lag = end - committed.
+ * limitToPartitionsWithLag bounds the metric by the partitions with lag > 0
+ * instead of all of them. excludePersistentLag counts a partition's lag as
+ * 0 when its committed offset has not moved since the previous round (KEDA
+ * compares with the previous metric query; here that is the previous
+ * decision round), for the metric only: activation still sees it, as in
+ * KEDA's totalLagWithPersistent. Without topics (a config with none) the
+ * monitor's MON_LAG is used.
+ * Not modelled: scaleToZeroOnInvalidOffset and offsetResetPolicy (every
+ * partition has a committed offset from the start here: spate's consumer
+ * group begins at offset 0), fallback (a trigger never errors here) and
+ * pause annotations.
  * State per function: poll phase, LastActiveTime, and the HPA's
  * recommendation and scale-event histories (time-ordered arrays pruned from
  * the front once older than every window that reads them, so they hold
@@ -71,6 +78,8 @@ enum {
 	P_ACTIVATION,
 	P_ALLOW_IDLE,
 	P_EVEN_DIST,
+	P_LIMIT_WITH_LAG,
+	P_EXCLUDE_PERSISTENT,
 	P_POLLING,
 	P_COOLDOWN,
 	P_INITIAL_COOLDOWN,
@@ -115,6 +124,18 @@ static const struct param_def kk_params[P_N] = {
 		.help = "ensureEvenDistributionOfPartitions: round the wanted "
 			"consumers up to a factor of the partition count "
 			"(default false)",
+	},
+	[P_LIMIT_WITH_LAG] = {
+		.name = "limit_to_partitions_with_lag", .type = PARAM_BOOL,
+		.def = 0,
+		.help = "limitToPartitionsWithLag: cap the metric at the "
+			"partitions with lag > 0 rather than all (default false)",
+	},
+	[P_EXCLUDE_PERSISTENT] = {
+		.name = "exclude_persistent_lag", .type = PARAM_BOOL, .def = 0,
+		.help = "excludePersistentLag: a partition whose committed offset "
+			"did not move since the previous round adds no lag to "
+			"the metric (default false)",
 	},
 	[P_POLLING] = {
 		.name = "polling_interval_s", .type = PARAM_NUM, .def = 30,
@@ -227,6 +248,11 @@ static const struct param_def kk_params[P_N] = {
 struct kk_fn {
 	long long threshold, activation;
 	int allow_idle, even, idle, min, max, hpa_min;
+	int limit_with_lag, exclude_persistent;
+	/* committed offsets at the previous round, over the partitions of the
+	 * topics feeding the function in view order; -1: none yet */
+	int64_t *prev;
+	int nprev;
 	double polling, cooldown, initial_cooldown, tolerance;
 	double created, last_poll, last_active;   /* NAN: not yet */
 	int hpa_seen;
@@ -243,8 +269,10 @@ static void kk_fini(void *state)
 	struct kk *s = state;
 	if (!s)
 		return;
-	for (int i = 0; i < s->nfn; i++)
+	for (int i = 0; i < s->nfn; i++) {
 		hpac_free(&s->fn[i].hpa);
+		free(s->fn[i].prev);
+	}
 	free(s);
 }
 
@@ -256,6 +284,8 @@ static int fn_setup(struct kk_fn *k, const union param_val *p, int idx,
 		.activation = (long long)p[P_ACTIVATION].num,
 		.allow_idle = p[P_ALLOW_IDLE].num != 0,
 		.even = p[P_EVEN_DIST].num != 0,
+		.limit_with_lag = p[P_LIMIT_WITH_LAG].num != 0,
+		.exclude_persistent = p[P_EXCLUDE_PERSISTENT].num != 0,
 		.idle = (int)p[P_IDLE].num,
 		.min = (int)p[P_MIN].num,
 		.max = (int)p[P_MAX].num,
@@ -337,11 +367,11 @@ static long long even_factor(long long lag, long long parts, long long thr)
 	return parts;
 }
 
-/* The scaler's metric (getTotalLag after the cap). */
+/* The scaler's metric (getTotalLag after the cap); parts: the bound. */
 static long long scaler_metric(const struct kk_fn *k, long long lag,
 			       long long parts, struct scale_decision *d)
 {
-	if (k->allow_idle && !k->even)
+	if (k->allow_idle && !k->even && !k->limit_with_lag)
 		return lag;
 	if (k->even) {
 		long long f = even_factor(lag, parts, k->threshold);
@@ -350,8 +380,8 @@ static long long scaler_metric(const struct kk_fn *k, long long lag,
 		lag = f * k->threshold;
 	}
 	if (lag / k->threshold > parts) {
-		policy_say(d, "lag %lld capped at %lld partitions x %lld; ", lag, parts,
-		    k->threshold);
+		policy_say(d, "lag %lld capped at %lld partitions%s x %lld; ", lag,
+		    parts, k->limit_with_lag ? " with lag" : "", k->threshold);
 		lag = parts * k->threshold;
 	}
 	return lag;
@@ -466,10 +496,57 @@ static int hpa_sync(struct kk_fn *k, const struct fn_view *f, double now,
 	return final;
 }
 
+/* Lag over the partitions feeding fn, as getTotalLag sums it: *lag for
+ * the metric (persistent lag excluded when asked), *all for activation,
+ * *with the partitions with metric lag > 0. Returns 0, or -1 when the view
+ * has no topic feeding fn. */
+static int topic_lag(struct kk_fn *k, const struct scale_view *v, int fn,
+		     long long *lag, long long *all, long long *with)
+{
+	int n = 0;
+	for (int t = 0; t < v->ntopics; t++)
+		for (int j = 0; j < v->topics[t].ntargets; j++)
+			if (v->topics[t].targets[j] == fn)
+				n += v->topics[t].partitions;
+	if (n == 0)
+		return -1;
+	if (k->exclude_persistent && k->nprev != n) {
+		free(k->prev);
+		k->prev = malloc((size_t)n * sizeof *k->prev);
+		k->nprev = k->prev ? n : 0;
+		for (int i = 0; i < k->nprev; i++)
+			k->prev[i] = -1;
+	}
+	*lag = *all = *with = 0;
+	int i = 0;
+	for (int t = 0; t < v->ntopics; t++) {
+		const struct topic_view *tv = &v->topics[t];
+		int feeds = 0;
+		for (int j = 0; j < tv->ntargets; j++)
+			feeds |= tv->targets[j] == fn;
+		for (int p = 0; feeds && p < tv->partitions; p++, i++) {
+			long long l = tv->end_offset[p] - tv->committed[p];
+			if (l < 0)
+				l = 0;
+			*all += l;
+			if (k->nprev == n) {
+				if (k->prev[i] == tv->committed[p])
+					l = 0;   /* persistent: not consuming */
+				k->prev[i] = tv->committed[p];
+			}
+			*lag += l;
+			*with += l > 0;
+		}
+	}
+	return 0;
+}
+
 static void decide_one(struct kk_fn *k, const struct fn_view *f,
-		       const struct mon *m, int fn, double now,
+		       const struct scale_view *v, int fn,
 		       struct scale_decision *d)
 {
+	const struct mon *m = v->mon;
+	double now = v->now;
 	policy_observe(d, "partitions", f->partitions);
 	if (f->partitions <= 0) {
 		policy_say(d, "no Kafka trigger (no partitions feed it): target kept");
@@ -479,15 +556,25 @@ static void decide_one(struct kk_fn *k, const struct fn_view *f,
 		policy_say(d, "no lag sample yet");
 		return;
 	}
-	double x = mon_last(m, fn, MON_LAG);
-	long long lag = x > 0 ? llround(fmin(x, 1e15)) : 0;
+	long long lag, all, with;
+	long long bound = f->partitions;
+	if (topic_lag(k, v, fn, &lag, &all, &with) == 0) {
+		if (k->limit_with_lag)
+			bound = with;
+		if (all != lag)
+			policy_observe(d, "lag_with_persistent", (double)all);
+		policy_observe(d, "partitions_with_lag", (double)with);
+	} else {
+		double x = mon_last(m, fn, MON_LAG);
+		lag = all = x > 0 ? llround(fmin(x, 1e15)) : 0;
+	}
 	policy_observe(d, "lag", (double)lag);
 	if (isnan(k->created))
 		k->created = now;
 	int current = f->target;
 
 	if (isnan(k->last_poll) || now + 1e-9 >= k->last_poll + k->polling) {
-		int to = poll(k, now, current, lag, d);
+		int to = poll(k, now, current, all, d);
 		if (to >= 0) {
 			d->desired = to;
 			return;
@@ -495,7 +582,7 @@ static void decide_one(struct kk_fn *k, const struct fn_view *f,
 	}
 	if (!isnan(k->last_active))
 		policy_observe(d, "since_active", now - k->last_active);
-	long long metric = scaler_metric(k, lag, f->partitions, d);
+	long long metric = scaler_metric(k, lag, bound, d);
 	policy_observe(d, "metric", (double)metric);
 	int to = hpa_sync(k, f, now, metric, d);
 	if (to >= 0)
@@ -508,8 +595,7 @@ static void kk_decide(void *state, const struct scale_view *v,
 	struct kk *s = state;
 	for (int i = 0; i < v->nfn && i < s->nfn; i++)
 		if (v->fn[i].managed)
-			decide_one(&s->fn[i], &v->fn[i], v->mon, i, v->now,
-				   &out[i]);
+			decide_one(&s->fn[i], &v->fn[i], v, i, &out[i]);
 }
 
 const struct policy policy_keda_kafka = {

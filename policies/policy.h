@@ -26,6 +26,7 @@
 #define SPATE_POLICY_ABI 3
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "monitor.h"
 #include "param.h"
@@ -74,6 +75,19 @@ struct cluster_view {
 	long slots_total, slots_free;
 };
 
+/* A source topic as the monitor's latest scrape saw it (so as stale as
+ * mon_last): each partition's log end and committed offset, whose
+ * difference is the consumer lag Kafka reports (KEDA reads exactly these).
+ * All 0 before the first scrape. */
+struct topic_view {
+	const char *name;
+	int partitions;
+	const int64_t *end_offset;   /* [partitions] */
+	const int64_t *committed;    /* [partitions] */
+	int ntargets;
+	const int *targets;          /* the entry functions it feeds */
+};
+
 /* Ground truth, given only to a policy that asks for it (struct policy
  * lookahead > 0): the oracle, a lower bound for comparisons. */
 struct oracle_view {
@@ -93,6 +107,8 @@ struct scale_view {
 	const struct mon *mon;
 	const struct oracle_view *oracle;   /* NULL unless lookahead > 0 */
 	const struct cluster_view *cluster;
+	int ntopics;
+	const struct topic_view *topics;   /* [ntopics] */
 };
 
 /* What a keep-alive policy (Azure's hybrid histogram) decides when a

@@ -303,6 +303,11 @@ struct model {
 	struct autoscaler *as;
 	struct fn_view *views;
 	struct cluster_view cluster_view;
+	/* the topics as the last scrape saw them: views point into offsets,
+	 * end offsets of every partition then the committed ones */
+	struct topic_view *topic_views;
+	int64_t *offsets;
+	int nparts;
 	double *scratch;      /* replica speeds, for a median */
 	int capscratch;
 	uint32_t tidied[2];   /* capacity of jobs, msgs at their last pool_tidy */
@@ -2197,6 +2202,12 @@ static void on_scrape(struct model *m)
 		}
 	}
 	mon_push(m->mon, m->now, m->mon_values);
+	for (int i = 0, k = 0; i < m->nsrc; i++)
+		for (int p = 0; p < m->src[i].cfg->partitions; p++, k++) {
+			const struct part *pt = &m->src[i].parts[p];
+			m->offsets[k] = (int64_t)pt->log_end;
+			m->offsets[m->nparts + k] = (int64_t)pt->committed;
+		}
 	if (m->cfg->cluster.replace_ratio > 0)
 		for (int i = 0; i < m->nfn && !m->failed; i++)
 			replace_slow(m, &m->fn[i]);
@@ -2266,6 +2277,7 @@ static int decide_round(struct model *m)
 	struct scale_view view = {
 		.now = m->now, .nfn = m->nfn, .fn = m->views, .mon = m->mon,
 		.cluster = &m->cluster_view,
+		.ntopics = m->nsrc, .topics = m->topic_views,
 	};
 	if (m->la) {
 		if (la_advance(m->la, m->now, m->err) != 0) {
@@ -2322,6 +2334,7 @@ static void on_decide(struct model *m)
 }
 
 static void node_timeline(struct model *m);
+static void partition_timeline(struct model *m);
 
 static void on_timeline(struct model *m)
 {
@@ -2344,8 +2357,10 @@ static void on_timeline(struct model *m)
 		if (m->rec && rec_timeline(m->rec, m->run_id, &row, m->err) != 0)
 			fail(m);
 	}
-	if (m->rec)
+	if (m->rec) {
 		node_timeline(m);
+		partition_timeline(m);
+	}
 	m->tl_last = m->now;
 	at(m, m->now + m->cfg->timeline_interval_s, EV_TIMELINE, 0, 0);
 }
@@ -2609,6 +2624,23 @@ static void node_timeline(struct model *m)
 	}
 }
 
+static void partition_timeline(struct model *m)
+{
+	for (int i = 0; i < m->nsrc && !m->failed; i++) {
+		const struct source *s = &m->src[i];
+		for (int p = 0; p < s->cfg->partitions && !m->failed; p++) {
+			struct rec_partition_row row = {
+				.t = m->now, .topic = s->cfg->topic, .partition = p,
+				.end_offset = (int64_t)s->parts[p].log_end,
+				.committed = (int64_t)s->parts[p].committed,
+			};
+			if (rec_partition_timeline(m->rec, m->run_id, &row,
+						   m->err) != 0)
+				fail(m);
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- build */
 
 static int apply_platform(struct model *m);
@@ -2783,6 +2815,25 @@ struct model *model_new(const struct config *cfg, struct err *e)
 			.children = f->children,
 		};
 	}
+	for (int i = 0; i < m->nsrc; i++)
+		m->nparts += m->src[i].cfg->partitions;
+	m->topic_views = calloc((size_t)m->nsrc + 1, sizeof *m->topic_views);
+	m->offsets = calloc(2 * (size_t)m->nparts + 1, sizeof *m->offsets);
+	if (!m->topic_views || !m->offsets) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		model_free(m);
+		return NULL;
+	}
+	for (int i = 0, k = 0; i < m->nsrc; i++) {
+		const struct cfg_source *c = m->src[i].cfg;
+		m->topic_views[i] = (struct topic_view){
+			.name = c->topic, .partitions = c->partitions,
+			.end_offset = m->offsets + k,
+			.committed = m->offsets + m->nparts + k,
+			.ntargets = c->ntargets, .targets = c->targets,
+		};
+		k += c->partitions;
+	}
 	if (cluster_has_crashes(m->cl) || cfg->cluster.nschedule)
 		m->failures_on = 1;
 	m->as = as_new(cfg, m->views, e);
@@ -2920,6 +2971,8 @@ void model_free(struct model *m)
 	mon_free(m->mon);
 	free(m->mon_values);
 	free(m->views);
+	free(m->topic_views);
+	free(m->offsets);
 	free(m->decisions);
 	free(m->fn);
 	free(m->src);

@@ -45,7 +45,7 @@ struct rec {
 	int in_run;
 	int64_t run_id;
 	sqlite3_stmt *begin, *commit, *rollback;
-	sqlite3_stmt *ins_ntl, *ins_nev, *ins_gev;
+	sqlite3_stmt *ins_ntl, *ins_nev, *ins_gev, *ins_ptl;
 	sqlite3_stmt *ins_run, *upd_run, *ins_tl, *ins_dec, *ins_hist, *ins_sum,
 		*ins_axis;
 };
@@ -97,6 +97,18 @@ static const char rec_schema_sql[] =
 	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
 	" topic TEXT, event TEXT, members INTEGER, paused INTEGER);"
 	"CREATE INDEX IF NOT EXISTS group_events_run ON group_events(run_id);"
+	"CREATE TABLE IF NOT EXISTS partition_timeline("
+	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
+	" topic TEXT, partition INTEGER, end_offset INTEGER,"
+	" committed INTEGER, lag INTEGER);"
+	"CREATE INDEX IF NOT EXISTS partition_timeline_run"
+	" ON partition_timeline(run_id);"
+	"CREATE VIEW IF NOT EXISTS topic_timeline AS"
+	" SELECT run_id, t, topic, count(*) AS partitions,"
+	" sum(end_offset) AS end_offset, sum(committed) AS committed,"
+	" sum(lag) AS lag, max(lag) AS max_partition_lag,"
+	" sum(lag > 0) AS partitions_with_lag"
+	" FROM partition_timeline GROUP BY run_id, t, topic;"
 	"INSERT OR IGNORE INTO meta(key, value)"
 	" VALUES('schema_version', '" REC_SCHEMA_VERSION "');"
 	"COMMIT;";
@@ -341,6 +353,10 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 		{ .st = &r->ins_gev,
 		  .sql = "INSERT INTO group_events(run_id, t, topic, event, members,"
 			 " paused) VALUES(?, ?, ?, ?, ?, ?)" },
+		{ .st = &r->ins_ptl,
+		  .sql = "INSERT INTO partition_timeline(run_id, t, topic,"
+			 " partition, end_offset, committed, lag)"
+			 " VALUES(?, ?, ?, ?, ?, ?, ?)" },
 	};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		if (rec_prepare(r, s[i].st, s[i].sql, e) != 0)
@@ -410,7 +426,7 @@ void rec_close(struct rec *r)
 					r->ins_run, r->upd_run, r->ins_tl,
 					r->ins_dec, r->ins_hist, r->ins_sum,
 					r->ins_axis, r->ins_ntl, r->ins_nev,
-					r->ins_gev };
+					r->ins_gev, r->ins_ptl };
 		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 			sqlite3_finalize(all[i]);
 		sqlite3_close(r->db);
@@ -633,6 +649,26 @@ int rec_group_event(struct rec *r, int64_t run_id, double t, const char *topic,
 		return rec_fail(r, "group event", e);
 	}
 	return rec_step(r, st, "group event", e);
+}
+
+int rec_partition_timeline(struct rec *r, int64_t run_id,
+			   const struct rec_partition_row *row, struct err *e)
+{
+	if (rec_check_run(r, run_id, "partition timeline row", e) != 0)
+		return -1;
+	sqlite3_stmt *st = r->ins_ptl;
+	int bad = sqlite3_bind_int64(st, 1, run_id) |
+		  sqlite3_bind_double(st, 2, row->t) |
+		  rec_text(st, 3, row->topic) |
+		  sqlite3_bind_int(st, 4, row->partition) |
+		  sqlite3_bind_int64(st, 5, row->end_offset) |
+		  sqlite3_bind_int64(st, 6, row->committed) |
+		  sqlite3_bind_int64(st, 7, row->end_offset - row->committed);
+	if (bad != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return rec_fail(r, "partition timeline row", e);
+	}
+	return rec_step(r, st, "partition timeline row", e);
 }
 
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,

@@ -26,6 +26,10 @@
  *        one (class speed over any slowdown)
  *   node_events(run_id, t, node, event, value)  -- 'slow' (value: the
  *        factor) and 'fast' at the start and end of a straggler episode
+ *   partition_timeline(run_id, t, topic, partition, end_offset, committed,
+ *        lag)  -- per source partition at the timeline cadence; the view
+ *        topic_timeline sums it per topic (with max_partition_lag and
+ *        partitions_with_lag)
  * Ownership: rec_open's result is closed with rec_close; strings passed in are
  * copied by SQLite.
  */
@@ -58,6 +62,13 @@ struct rec_timeline_row {
 	long queue_len, inflight;
 	double arrival_rate;
 	long lag;
+};
+
+struct rec_partition_row {
+	double t;
+	const char *topic;
+	int partition;
+	int64_t end_offset, committed;   /* lag = end_offset - committed */
 };
 
 struct rec_node_row {
@@ -97,6 +108,8 @@ int rec_node_event(struct rec *r, int64_t run_id, double t, int node,
  * changed (members now, partitions paused), "assigned" when it ended. */
 int rec_group_event(struct rec *r, int64_t run_id, double t, const char *topic,
 		    const char *event, int members, int paused, struct err *e);
+int rec_partition_timeline(struct rec *r, int64_t run_id,
+			   const struct rec_partition_row *row, struct err *e);
 /* Records the value (JSON text) a sweep gave to one varied path. */
 int rec_run_axis(struct rec *r, int64_t run_id, const char *axis,
 		 const char *value_json, struct err *e);

@@ -1027,6 +1027,8 @@ static const char *const sw_tables[][2] = {
 	{ "node_timeline", "t, node, class, up, speed, replicas, slots_used" },
 	{ "node_events", "t, node, event, value" },
 	{ "group_events", "t, topic, event, members, paused" },
+	{ "partition_timeline", "t, topic, partition, end_offset, committed,"
+				" lag" },
 };
 
 /* Copies the runs of the database at src into the connection db (main, at

@@ -29,6 +29,9 @@ struct script {
 	int slow, unplaced, nodes, nodes_up;
 	double ratio, speed;
 	long slots_total, slots_free;
+	/* mode 4: the first topic's offsets at each call */
+	int ntopics, topic_parts, topic_target;
+	long long end[64][2], committed[64][2];
 };
 
 static struct script sc;
@@ -60,6 +63,15 @@ static void script_decide(void *state, const struct scale_view *v,
 		break;
 	case 2: /* way above max, then keep */
 		out[0].desired = s->calls == 1 ? 1000 : -1;
+		break;
+	case 4: /* watch the topic */
+		s->ntopics = v->ntopics;
+		s->topic_parts = v->topics[0].partitions;
+		s->topic_target = v->topics[0].targets[0];
+		for (int p = 0; p < 2 && p < v->topics[0].partitions; p++) {
+			s->end[k][p] = v->topics[0].end_offset[p];
+			s->committed[k][p] = v->topics[0].committed[p];
+		}
 		break;
 	case 3: /* watch the straggler signals */
 		s->slow = v->fn[0].slow_replicas;
@@ -313,6 +325,47 @@ static void test_straggler_signals(void)
 	sc.mode = 0;
 }
 
+/*
+ * Per-partition offsets as the last scrape saw them: arrivals at 0, 1, ...,
+ * 9 s, round robin over 2 partitions, one replica taking 12 s each, so
+ * they complete one at a time at 12, 24, ... At the decision at 15 (it
+ * sees the scrape at 15): 5 appended to each partition, and the first
+ * completion (12 s) has committed partition 0's offset 1.
+ * Scrapes every 5 s, decisions every 15 s, so a decision sees the scrape
+ * at its own time.
+ */
+static void test_topic_view(void)
+{
+	const char *json =
+		"{\"monitor\":{\"scrape_interval_s\":5},"
+		"\"sources\":[{\"topic\":\"in\",\"partitions\":2,"
+		"\"keys\":\"round_robin\",\"arrivals\":{\"workload\":"
+		"\"periodic\",\"period_s\":1,\"duration_s\":10},"
+		"\"to\":[\"f\"]}],"
+		"\"functions\":[{\"name\":\"f\",\"service\":12,"
+		"\"initial_replicas\":1}]}";
+	memset(&sc, 0, sizeof sc);
+	sc.mode = 4;
+	struct config *cfg;
+	struct model *m = run_scripted(json, &cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	T_EQ_INT(sc.ntopics, 1);
+	T_EQ_INT(sc.topic_parts, 2);
+	T_EQ_INT(sc.topic_target, 0);
+	T_NEAR(sc.t[0], 15, 1e-9);
+	T_EQ_INT((int)sc.end[0][0], 5);
+	T_EQ_INT((int)sc.end[0][1], 5);
+	T_EQ_INT((int)sc.committed[0][0], 1);
+	T_EQ_INT((int)sc.committed[0][1], 0);
+	/* at 105: the completions at 12, 24, ..., 96 */
+	T_NEAR(sc.t[6], 105, 1e-9);
+	T_EQ_INT((int)(sc.committed[6][0] + sc.committed[6][1]), 8);
+	T_EQ_INT((int)(sc.end[6][0] + sc.end[6][1]), 10);
+	model_free(m);
+	config_free(cfg);
+	sc.mode = 0;
+}
+
 static void test_error_prefix(void)
 {
 	/* real input errors of shipped policies, from init and platform */
@@ -386,7 +439,9 @@ int test_autoscaler_register(void)
 	    !CU_add_test(s, "clamp to max, keep is kept", test_clamp_and_keep) ||
 	    !CU_add_test(s, "one policy prefix on errors", test_error_prefix) ||
 	    !CU_add_test(s, "straggler signals from the speed-aware proxy",
-			 test_straggler_signals))
+			 test_straggler_signals) ||
+	    !CU_add_test(s, "topic offsets per partition, as scraped",
+			 test_topic_view))
 		return -1;
 	return 0;
 }

@@ -56,6 +56,7 @@ static void test_params(void)
 		{"lag_threshold", 10}, {"activation_lag_threshold", 0},
 		{"allow_idle_consumers", 0},
 		{"ensure_even_distribution_of_partitions", 0},
+		{"limit_to_partitions_with_lag", 0}, {"exclude_persistent_lag", 0},
 		{"polling_interval_s", 30}, {"cooldown_period_s", 300},
 		{"initial_cooldown_period_s", 0}, {"idle_replica_count", -1},
 		{"min_replica_count", 0}, {"max_replica_count", 100},
@@ -175,6 +176,59 @@ static void test_partition_cap(void)
 	T_NEAR(test_observed(&d, "raw"), 200, 0);
 	T_EQ_INT(d.desired, 100);
 	T_STR_CONTAINS(d.reason, "max_replica_count");
+}
+
+/*
+ * Per-partition lag from the topic view: 8 partitions, lag 500 on
+ * partitions 0 and 1 (end 600, committed 100), none elsewhere.
+ * - default: 1000 / 10 = 100 > 8 partitions -> metric 80;
+ * - limitToPartitionsWithLag: 100 > 2 -> metric 2 x 10 = 20; from 1
+ *   replica, ratio 2 -> 2;
+ * - excludePersistentLag: at 0 nothing is known before, so 1000; at 15
+ *   partition 0 has committed 10 more (and 10 more were appended: lag
+ *   still 500) and partition 1 has not moved: the metric counts 500, while
+ *   activation still sees 1000.
+ */
+static void test_partition_lag(void)
+{
+	static const int target0 = 0;
+	for (int mode = 0; mode < 3; mode++) {
+		int64_t end[8] = {600, 600}, committed[8] = {100, 100};
+		struct topic_view tv = {
+			.name = "in", .partitions = 8, .end_offset = end,
+			.committed = committed, .ntargets = 1,
+			.targets = &target0,
+		};
+		struct test_fx f;
+		kfx_begin(&f, 1, 8);
+		if (mode == 1)
+			test_fx_num(&f, "limit_to_partitions_with_lag", 1);
+		if (mode == 2)
+			test_fx_num(&f, "exclude_persistent_lag", 1);
+		f.ntopics = 1;
+		f.topics = &tv;
+		f.gauge[0][MON_LAG] = 7;   /* ignored when topics are known */
+		test_fx_init(&f);
+		struct scale_decision d = test_fx_decide(&f, 0);
+		T_NEAR(test_observed(&d, "lag"), 1000, 0);
+		T_NEAR(test_observed(&d, "partitions_with_lag"), 2, 0);
+		if (mode == 0) {
+			T_NEAR(test_observed(&d, "metric"), 80, 0);
+			T_STR_CONTAINS(d.reason, "capped at 8 partitions x 10");
+		} else if (mode == 1) {
+			T_NEAR(test_observed(&d, "metric"), 20, 0);
+			T_STR_CONTAINS(d.reason, "capped at 2 partitions with lag");
+			T_EQ_INT(d.desired, 2);
+		} else {
+			end[0] += 10;
+			committed[0] += 10;
+			d = test_fx_decide(&f, 15);
+			T_NEAR(test_observed(&d, "lag"), 500, 0);
+			T_NEAR(test_observed(&d, "lag_with_persistent"), 1000, 0);
+			T_NEAR(test_observed(&d, "partitions_with_lag"), 1, 0);
+		}
+		test_fx_end(&f);
+	}
 }
 
 static void test_even_distribution(void)
@@ -429,6 +483,7 @@ int test_keda_kafka_register(void)
 		{"lag_95", test_lag_95},
 		{"period_start", test_period_start},
 		{"partition_cap", test_partition_cap},
+		{"partition_lag", test_partition_lag},
 		{"even_distribution", test_even_distribution},
 		{"tolerance", test_tolerance},
 		{"activation", test_activation},

@@ -230,7 +230,7 @@ static void test_full_run(void)
 	T_STR_CONTAINS(q_text(db, "SELECT value FROM meta WHERE key ="
 			      " 'schema_version'", buf, sizeof buf), "2");
 	T_EQ_INT(test_q_int(db, "SELECT count(*) FROM sqlite_master WHERE"
-		       " type = 'index' AND sql LIKE '%(run_id)'"), 8);   /* one per table with rows per run */
+		       " type = 'index' AND sql LIKE '%(run_id)'"), 9);   /* one per table with rows per run */
 
 	/* runs */
 	T_EQ_INT(count_all(db, "runs"), 1);

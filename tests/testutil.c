@@ -312,7 +312,8 @@ struct scale_decision test_fx_decide(struct test_fx *f, double now)
 	for (int k = 0; k < f->nfn; k++)
 		f->d[k] = (struct scale_decision){.desired = -1};
 	struct scale_view v = {.now = now, .nfn = f->nfn, .fn = f->fn,
-			       .mon = f->mon};
+			       .mon = f->mon, .ntopics = f->ntopics,
+			       .topics = f->topics};
 	f->pol->decide(f->st, &v, f->d);
 	for (int k = 0; k < f->nfn; k++) {
 		int want = f->d[k].desired;

@@ -90,6 +90,8 @@ struct test_fx {
 	double gauge[TEST_FX_MAXFN][MON_NMETRICS];  /* gauges' values */
 	double util[TEST_FX_MAXFN];                 /* busy fraction of the
 						       ready slots */
+	int ntopics;         /* the view's topics (set by the test) */
+	const struct topic_view *topics;
 	int hold_ready;      /* decisions move the target only */
 	int frozen;          /* decisions are not applied at all */
 	struct scale_decision d[TEST_FX_MAXFN];     /* the latest decisions */
