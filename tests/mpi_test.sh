@@ -113,7 +113,8 @@ same "$T/A.db" "$T/B.db" "... and changes nothing"
 
 # --- resume runs exactly the missing runs ------------------------------------
 del="SELECT run_id FROM runs WHERE sweep_run IN (1, 4, 6)"
-for t in run_axes timeline decisions latency_hist summary; do
+for t in run_axes timeline decisions latency_hist summary node_timeline \
+	node_events group_events partition_timeline; do
 	q "$T/A.db" "DELETE FROM $t WHERE run_id IN ($del)"
 done
 q "$T/A.db" "DELETE FROM runs WHERE run_id IN ($del)"
