@@ -51,7 +51,17 @@
  *                    "consumers": "connector" | "replicas" ["connector"],
  *                    "rebalance": "eager" | "cooperative" ["eager"],
  *                    "rebalance_s": distribution [3],
- *                    "session_timeout_s": number >= 0 [45] } }
+ *                    "session_timeout_s": number >= 0 [45] }
+ *     "retention": { "time_s": number > 0 [604800] (retention.ms),
+ *                    "bytes": number > 0 or null [null: none]
+ *                    (retention.bytes, per partition),
+ *                    "segment_s": number > 0 [604800] (segment.ms),
+ *                    "segment_bytes": number > 0 [1073741824],
+ *                    "check_s": number > 0 [300]
+ *                    (log.retention.check.interval.ms),
+ *                    "offset_reset": "earliest" | "latest" ["earliest"] }
+ *                  [absent: records are kept for ever; appears in the
+ *                  resolved document only when given] }
  *   "functions": required, non-empty array of {
  *     "name": string, required, unique, non-empty, without '.', '[' or ']'
  *     "service": distribution, required
@@ -1421,7 +1431,10 @@ static int load_workload(struct ld *L, struct cfg_source *s, const cJSON *arr, c
 static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
 {
 	static const char *const keys[] = {"topic", "partitions", "keys", "arrivals",
-					   "to", "connector"};
+					   "to", "connector", "retention"};
+	static const char *const ret_keys[] = {"time_s", "bytes", "segment_s",
+					       "segment_bytes", "check_s",
+					       "offset_reset"};
 	static const char *const conn_keys[] = {"batch_max", "batch_wait_s",
 						"max_inflight", "consumers", "rebalance",
 						"rebalance_s", "session_timeout_s"};
@@ -1511,6 +1524,39 @@ static int load_source(struct ld *L, int i, const cJSON *sj, cJSON *res)
 			    " members are its replicas); this source has %d", s->ntargets);
 	}
 	at_pop(L, at);
+
+	const cJSON *ret;
+	if (get_section(L, sj, "retention", &ret) < 0)
+		return -1;
+	s->retention = ret != NULL;
+	s->retention_bytes = -1;
+	if (ret) {
+		cJSON *rr = put_obj(L, res, "retention");
+		at = at_key(L, "retention");
+		static const char *const resets[] = {"earliest", "latest"};
+		if (!rr || check_keys(L, ret, ret_keys, NKEYS(ret_keys), NULL, 0) < 0 ||
+		    get_num(L, ret, "time_s", 604800, R_GT0, &s->retention_s, rr) < 0)
+			return -1;
+		const cJSON *b = member(ret, "bytes");
+		size_t ab = at_key(L, "bytes");
+		if (b && !cJSON_IsNull(b) &&
+		    check_num(L, b, R_GT0, &s->retention_bytes) < 0)
+			return -1;
+		at_pop(L, ab);
+		if (put(L, rr, "bytes", s->retention_bytes > 0
+			? cJSON_CreateNumber(s->retention_bytes)
+			: cJSON_CreateNull()) < 0 ||
+		    get_num(L, ret, "segment_s", 604800, R_GT0, &s->segment_s, rr) < 0 ||
+		    get_num(L, ret, "segment_bytes", 1073741824.0, R_GT0,
+			    &s->segment_bytes, rr) < 0 ||
+		    get_num(L, ret, "check_s", 300, R_GT0, &s->retention_check_s,
+			    rr) < 0 ||
+		    get_enum(L, ret, "offset_reset", resets, NKEYS(resets), 0, &mode,
+			     rr) < 0)
+			return -1;
+		s->reset_latest = mode;
+		at_pop(L, at);
+	}
 	return 0;
 }
 

@@ -86,6 +86,18 @@ struct cfg_source {
 	int cooperative;
 	struct dist *rebalance_s;
 	double session_timeout_s;
+	/* topic retention (Kafka's log cleanup policy "delete"), off unless
+	 * the source has a "retention" object: the log is cut into segments
+	 * that roll after segment_s or segment_bytes, and every check_s the
+	 * oldest closed segments go once their newest record is older than
+	 * time_s or while the log without them still holds bytes (< 0: no
+	 * size limit). Records not yet fetched when their segment goes are
+	 * lost ("expired"); the consumer resumes at the new log start
+	 * (offset_reset earliest) or at the log end (latest). */
+	int retention;
+	double retention_s, retention_bytes, segment_s, segment_bytes;
+	double retention_check_s;
+	int reset_latest;
 };
 
 struct cfg_edge {

@@ -81,6 +81,7 @@ enum ev_kind {
 	EV_RESTORE,   /* a = fn: replace crashed replicas (back to target) */
 	EV_REBALANCE, /* a = source, b = its rebalance generation: it ends */
 	EV_GROUP,     /* a = source: a crashed member's session expires */
+	EV_RETENTION, /* a = source: the log cleaner's check */
 };
 
 /* Node crashes come from two independent sources, each with its own
@@ -240,10 +241,24 @@ struct part {
 	uint8_t paused, rewind;
 	uint32_t *jobs;
 	double *sizes;
+	/* retention: the offsets below log_start are deleted; segs is a ring
+	 * of the log's segments, oldest first, the last one active */
+	uint64_t log_start;
+	double log_bytes;
+	struct seg *segs;
+	uint32_t seg_head, seg_n, seg_cap;
 };
 
-enum { OFF_INFLIGHT, OFF_DONE, OFF_LOST };   /* part.done values; LOST:
-	its invocation died with its consumer, waiting to be re-read */
+/* A log segment: its first offset, when its first and newest records
+ * were appended, and its bytes. */
+struct seg {
+	uint64_t base;
+	double t_first, t_last, bytes;
+};
+
+enum { OFF_INFLIGHT, OFF_DONE, OFF_LOST, OFF_SKIP };   /* part.done values;
+	LOST: its invocation died with its consumer, waiting to be re-read;
+	SKIP: deleted by retention before it was fetched (commits as done) */
 
 struct source {
 	const struct cfg_source *cfg;
@@ -262,6 +277,7 @@ struct source {
 				 every member it knows to rejoin) */
 	struct rng *r_reb;
 	uint64_t rebalances, redeliveries, duplicates;
+	uint64_t expired;     /* records deleted by retention before a fetch */
 	double t_next;        /* when, and its calendar sequence number */
 	uint64_t seq_next;
 	int armed;
@@ -287,6 +303,7 @@ struct model {
 	int next_src;         /* armed source with the earliest arrival, or -1 */
 	/* jobs */
 	uint64_t arrivals, completed, dropped, dead_lettered, in_system;
+	uint64_t expired;     /* records retention deleted before a fetch */
 	uint64_t dup_live, dup_done;   /* redelivered duplicate jobs */
 	int redelivering;     /* admit over the queue bound (fn_admit) */
 	int crashing;         /* rep_unready is called by a crash */
@@ -360,7 +377,7 @@ static int is_periodic(enum ev_kind kind)
 {
 	return kind == EV_SCRAPE || kind == EV_DECIDE || kind == EV_TIMELINE ||
 	       kind == EV_STOP || kind == EV_SLOW || kind == EV_CRASH ||
-	       kind == EV_NODE;
+	       kind == EV_NODE || kind == EV_RETENTION;
 }
 
 static void at(struct model *m, double t, enum ev_kind kind, uint32_t a,
@@ -1749,7 +1766,8 @@ static void part_commit(struct model *m, struct source *s, uint32_t pi,
 	p->inflight--;
 	uint64_t before = p->committed;
 	while (p->committed < p->next &&
-	       p->done[p->committed & (p->ring - 1)] == OFF_DONE)
+	       (p->done[p->committed & (p->ring - 1)] == OFF_DONE ||
+		p->done[p->committed & (p->ring - 1)] == OFF_SKIP))
 		p->committed++;
 	s->committed += p->committed - before;
 	if (p->next < p->released)   /* else part_pump has nothing to do */
@@ -1773,6 +1791,39 @@ static void on_batch(struct model *m, struct source *s, uint64_t ref)
 	if (s->parts[pi].batch_gen != (uint32_t)(ref >> 32))
 		return;
 	part_release(m, s, pi);
+}
+
+/* Appends a record's bytes to the partition's active segment, rolling a
+ * new one first when the active one is full or older than segment_s (as
+ * a broker rolls on an append). Returns 0, or -1 out of memory. */
+static int seg_append(struct model *m, const struct cfg_source *c,
+		      struct part *p, double size)
+{
+	struct seg *a = p->seg_n
+		? &p->segs[(p->seg_head + p->seg_n - 1) % p->seg_cap] : NULL;
+	if (!a || m->now - a->t_first >= c->segment_s ||
+	    (a->bytes > 0 && a->bytes + size > c->segment_bytes)) {
+		if (p->seg_n == p->seg_cap) {
+			uint32_t cap = p->seg_cap ? 2 * p->seg_cap : 4;
+			struct seg *g = malloc(cap * sizeof *g);
+			if (!g) {
+				err_set(m->err, ERR_INTERNAL, "out of memory (segments)");
+				return fail(m);
+			}
+			for (uint32_t i = 0; i < p->seg_n; i++)
+				g[i] = p->segs[(p->seg_head + i) % p->seg_cap];
+			free(p->segs);
+			p->segs = g;
+			p->seg_cap = cap;
+			p->seg_head = 0;
+		}
+		a = &p->segs[(p->seg_head + p->seg_n++) % p->seg_cap];
+		*a = (struct seg){ .base = p->log_end - 1, .t_first = m->now };
+	}
+	a->t_last = m->now;
+	a->bytes += size;
+	p->log_bytes += size;
+	return 0;
 }
 
 static void append(struct model *m, struct source *s, const struct arrival *a)
@@ -1811,6 +1862,8 @@ static void append(struct model *m, struct source *s, const struct arrival *a)
 	else
 		job_at(m, p->tail)->next = j;
 	p->tail = j;
+	if (c->retention && seg_append(m, c, p, a->size) != 0)
+		return;
 	sys_account(m);
 	m->arrivals++;
 	m->in_system++;
@@ -1865,6 +1918,79 @@ static void on_arrival(struct model *m, struct source *s)
 {
 	append(m, s, &s->next);
 	src_schedule(m, s);
+}
+
+/* ------------------------------------------------------------- retention */
+
+/* Ends a record that retention deleted before anyone fetched it. */
+static void job_expire(struct model *m, struct source *s, uint32_t j)
+{
+	sys_account(m);
+	m->in_system--;
+	m->expired++;
+	s->expired++;
+	pool_put(&m->jobs, j);
+	if (!m->sources_live && !m->in_system && !m->dup_live && isinf(m->end))
+		m->stop = 1;
+}
+
+/* The consumer's position fell below the log start: it resumes at `to`
+ * (the log start, or the log end with offset_reset latest), and the
+ * records it skips are lost. They commit as if done once the records
+ * before them have (a position past them is what a consumer commits). */
+static void part_skip_to(struct model *m, struct source *s, uint32_t pi,
+			 uint64_t to)
+{
+	struct part *p = &s->parts[pi];
+	uint64_t from = p->next;
+	if (to <= from)
+		return;
+	if (p->committed < from) {   /* records in flight before: mark */
+		while (to - p->committed > p->ring)
+			if (ring_grow(m, p) != 0)
+				return;
+		for (uint64_t o = from; o < to; o++)
+			p->done[o & (p->ring - 1)] = OFF_SKIP;
+	} else {
+		s->committed += to - p->committed;
+		p->committed = to;
+	}
+	for (uint64_t o = from; o < to; o++) {
+		uint32_t j = p->head;
+		p->head = job_at(m, j)->next;
+		job_expire(m, s, j);
+	}
+	p->next = to;
+	if (p->released < to)
+		p->released = to;
+}
+
+/* The log cleaner's check on every partition of s: the oldest segments go
+ * while their newest record is older than time_s, or while the log
+ * without them still holds `bytes`. The active segment goes too when it
+ * qualifies (the broker rolls a new one first), but never an empty log. */
+static void on_retention(struct model *m, struct source *s)
+{
+	const struct cfg_source *c = s->cfg;
+	for (uint32_t pi = 0; pi < (uint32_t)c->partitions && !m->failed; pi++) {
+		struct part *p = &s->parts[pi];
+		while (p->seg_n) {
+			struct seg *g = &p->segs[p->seg_head];
+			int old = m->now - g->t_last > c->retention_s;
+			int big = c->retention_bytes > 0 &&
+				  p->log_bytes - g->bytes >= c->retention_bytes;
+			if (!old && !big)
+				break;
+			p->log_bytes -= g->bytes;
+			p->seg_head = (p->seg_head + 1) % p->seg_cap;
+			p->seg_n--;
+			p->log_start = p->seg_n ? p->segs[p->seg_head].base : p->log_end;
+		}
+		if (p->next < p->log_start)
+			part_skip_to(m, s, pi, c->reset_latest ? p->log_end
+							       : p->log_start);
+	}
+	at(m, m->now + c->retention_check_s, EV_RETENTION, (uint32_t)(s - m->src), 0);
 }
 
 /* ------------------------------------------------------- consumer groups */
@@ -2008,6 +2134,18 @@ static void redeliver(struct model *m, struct source *s, uint32_t pi)
 	m->redelivering = 1;
 	for (uint64_t o = p->committed; o < end && !m->failed; o++) {
 		uint64_t k = o & (p->ring - 1);
+		if (p->done[k] == OFF_SKIP)
+			continue;
+		if (o < p->log_start) {
+			/* deleted: the consumer resets past it; what died with
+			 * the old consumer is lost, nothing is read twice */
+			if (p->done[k] == OFF_LOST) {
+				p->done[k] = OFF_SKIP;
+				f->awaiting--;
+				job_expire(m, s, p->jobs[k]);
+			}
+			continue;
+		}
 		s->redeliveries++;
 		if (p->done[k] == OFF_LOST) {
 			p->done[k] = OFF_INFLIGHT;
@@ -2958,6 +3096,7 @@ void model_free(struct model *m)
 		arr_free(s->arr);
 		for (int p = 0; s->parts && p < s->cfg->partitions; p++) {
 			free(s->parts[p].done);
+			free(s->parts[p].segs);
 			free(s->parts[p].jobs);
 			free(s->parts[p].sizes);
 		}
@@ -3004,6 +3143,10 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		src_schedule(m, &m->src[i]);
 	at(m, 0, EV_SCRAPE, 0, 0);
 	at(m, as_interval(m->as), EV_DECIDE, 0, 0);
+	for (int i = 0; i < m->nsrc; i++)
+		if (m->src[i].cfg->retention)
+			at(m, m->src[i].cfg->retention_check_s, EV_RETENTION,
+			   (uint32_t)i, 0);
 	if (m->cfg->timeline_interval_s > 0)
 		at(m, 0, EV_TIMELINE, 0, 0);
 	if (isfinite(m->end))
@@ -3100,6 +3243,9 @@ int model_run(struct model *m, struct rec *rec, int64_t run_id,
 		case EV_GROUP:
 			group_changed(m, &m->src[ev.a]);
 			break;
+		case EV_RETENTION:
+			on_retention(m, &m->src[ev.a]);
+			break;
 		}
 		if (m->place_due)
 			place_waiting(m);
@@ -3190,6 +3336,7 @@ static void summarize(struct model *m)
 	row(m, e, "completions", (double)m->completed);
 	row(m, e, "dropped", (double)m->dropped);
 	row(m, e, "dead_lettered", (double)m->dead_lettered);
+	row(m, e, "expired", (double)m->expired);
 	row(m, e, "duplicates", (double)m->dup_done);
 	row(m, e, "in_flight_end", (double)m->in_system);
 	latency_rows(m, e, m->e2e);

@@ -680,6 +680,8 @@ static const struct bad_case bad_cases[] = {
 	{"self_edge.json", ": functions[0].edges.to[0]: self-edge 'a' -> 'a'"},
 	{"unreachable.json", ": functions[2] ('orphan'): not reachable from any source"},
 	{"branch_sum.json", ": functions[0].edges.to: branch probabilities sum to 0.9, not 1"},
+	{"retention_bytes_negative.json", ": sources[0].retention.bytes: must be > 0, got -1"},
+	{"retention_typo.json", ": sources[0].retention.ofset_reset: unknown key; did you mean 'offset_reset'?"},
 	{"branch_p_range.json", ": functions[0].edges.to[0].p: must be <= 1, got 1.5"},
 	{"branch_no_p.json", ": functions[0].edges.to[0]: branch edges need a probability"},
 	{"broadcast_with_p.json", ": functions[0].edges.to[0].p: only branch edges"},

@@ -364,6 +364,70 @@ static void test_pool_tidy(void)
 	pool_fini(&p);
 }
 
+/*
+ * Topic retention by hand. Arrivals at 0.5, 1.5, ..., 99.5 into one
+ * partition; the connector keeps one record in flight (max_inflight 1) and
+ * one replica takes 10 s, so records are fetched at 0.5 + 10n. Segments
+ * roll every 10 s (segment k holds offsets 10k..10k+9, newest at
+ * 10k + 9.5); the cleaner runs every 7 s and deletes a segment once its
+ * newest record is over 30 s old: segment k goes at the first multiple of
+ * 7 above 10k + 39.5 (42, 56, 63, 70, 84, 91, 105, 112, 126, 133; the
+ * last is the active segment, rolled away when all of it is old).
+ * earliest: the consumer resumes at the log start. At 42 it is at offset 5
+ * (0..4 fetched): 5..9 are lost; then one record per segment is fetched
+ * before its segment goes, except at 70 (segment 3 goes while 20 is still
+ * in service: all 10 lost) and at 84 (40 and 41 fetched): served
+ * 0-4, 10, 20, 40, 41, 50, 60, 70, 80, 90 = 14, expired 86, done at 140.5.
+ * latest: the consumer jumps to the log end. At 42 that is offset 42
+ * (5..41 lost, 37); 42..45 are fetched by 80.5; at 84 segment 4 goes under
+ * offset 46: to 84 (46..83 lost, 38); 84..87 by 120.5; at 126 segment 8
+ * goes under 88: to the end, 100 (88..99 lost, 12). Served 13, expired 87,
+ * done at 130.5.
+ * bytes: nobody consumes (a consumer group with no member), 100-byte
+ * records in 500-byte segments, retention 1000 bytes: the cleaner keeps
+ * the newest two segments, 10 records, and 90 expire.
+ */
+static void test_retention(void)
+{
+	static const char *const fmt =
+		"{\"sources\":[{\"topic\":\"in\",\"arrivals\":{\"workload\":"
+		"\"periodic\",\"period_s\":1,\"phase_s\":0.5,\"duration_s\":100%s},"
+		"\"to\":[\"f\"],\"connector\":{%s},\"retention\":{%s}}],"
+		"\"functions\":[{\"name\":\"f\",\"service\":10,"
+		"\"initial_replicas\":%d}]%s}";
+	struct {
+		const char *size, *conn, *ret, *end;
+		int replicas;
+		double completions, expired, in_flight, t_end;
+	} cases[] = {
+		{ "", "\"max_inflight\":1",
+		  "\"time_s\":30,\"segment_s\":10,\"check_s\":7", "", 1,
+		  14, 86, 0, 140.5 },
+		{ "", "\"max_inflight\":1",
+		  "\"time_s\":30,\"segment_s\":10,\"check_s\":7,"
+		  "\"offset_reset\":\"latest\"", "", 1, 13, 87, 0, 130.5 },
+		{ ",\"size\":100", "\"consumers\":\"replicas\"",
+		  "\"bytes\":1000,\"segment_bytes\":500,\"check_s\":7", 
+		  ",\"duration_s\":200", 0, 0, 90, 10, 200 },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char json[1024];
+		snprintf(json, sizeof json, fmt, cases[k].size, cases[k].conn,
+			 cases[k].ret, cases[k].replicas, cases[k].end);
+		struct config *cfg;
+		struct model *m = test_run_json(json, &cfg);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		test_check_laws(m);
+		T_NEAR(model_metric(m, "e2e", "arrivals"), 100, 0);
+		T_NEAR(model_metric(m, "e2e", "completions"), cases[k].completions, 0);
+		T_NEAR(model_metric(m, "e2e", "expired"), cases[k].expired, 0);
+		T_NEAR(model_metric(m, "e2e", "in_flight_end"), cases[k].in_flight, 0);
+		T_NEAR(model_now(m), cases[k].t_end, 1e-9);
+		model_free(m);
+		config_free(cfg);
+	}
+}
+
 int test_model_register(void)
 {
 	CU_pSuite s = CU_add_suite("model", NULL, NULL);
@@ -375,7 +439,8 @@ int test_model_register(void)
 	    !CU_add_test(s, "scale-down drains, loses nothing", test_scale_down_drains) ||
 	    !CU_add_test(s, "connector max_inflight and batching", test_max_inflight_orders_partition) ||
 	    !CU_add_test(s, "hpa in the model", test_hpa_step) ||
-	    !CU_add_test(s, "pool_tidy hands out the lowest indices", test_pool_tidy))
+	    !CU_add_test(s, "pool_tidy hands out the lowest indices", test_pool_tidy) ||
+	    !CU_add_test(s, "topic retention by hand", test_retention))
 		return -1;
 	return 0;
 }
