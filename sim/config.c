@@ -114,7 +114,9 @@
  *             "usd_per_replica_hour": number >= 0 [0],
  *             "bill": "replica_time" | "execution_time" ["replica_time"] }
  *   "slo": { "latency_s": number > 0 or null [null: no SLO] }
- *   "record": { "timeline_interval_s": number >= 0 [1; 0 = no timeline] }
+ *   "record": { "timeline_interval_s": number >= 0 [1; 0 = no timeline],
+ *               "partitions": bool [true] (partition_timeline rows; in the
+ *               resolved document only when given) }
  *   "object_store": { "get_latency_s": distribution [0.015],
  *                     "put_latency_s": distribution [0.03],
  *                     "bandwidth_mb_s": number > 0 [90] (per request, MB = 1e6 B),
@@ -2076,7 +2078,7 @@ static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
 	static const char *const cost_keys[] = {"model", "usd_per_gb_s", "usd_per_request",
 						"usd_per_replica_hour", "bill"};
 	static const char *const slo_keys[] = {"latency_s"};
-	static const char *const rec_keys[] = {"timeline_interval_s"};
+	static const char *const rec_keys[] = {"timeline_interval_s", "partitions"};
 	struct config *c = L->c;
 	const cJSON *s;
 	cJSON *r;
@@ -2130,6 +2132,10 @@ static int load_tail_sections(struct ld *L, const cJSON *root, cJSON *res)
 	at = at_key(L, "record");
 	if ((s && check_keys(L, s, rec_keys, NKEYS(rec_keys), NULL, 0) < 0) ||
 	    get_num(L, s, "timeline_interval_s", 1, R_GE0, &c->timeline_interval_s, r) < 0)
+		return -1;
+	c->partition_timeline = 1;
+	if (member(s, "partitions") &&   /* resolved only when given: hashes */
+	    get_bool(L, s, "partitions", 1, &c->partition_timeline, r) < 0)
 		return -1;
 	at_pop(L, at);
 

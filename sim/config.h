@@ -226,6 +226,7 @@ struct config {
 	struct cfg_objstore objstore;
 	double slo_latency_s;       /* 0: no SLO */
 	double timeline_interval_s; /* 0: no timeline */
+	int partition_timeline;     /* rows per source partition too */
 	char *resolved_json;        /* canonical, defaults filled in */
 	char hash[17];              /* FNV-1a 64 of resolved_json, hex */
 };

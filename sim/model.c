@@ -2497,7 +2497,8 @@ static void on_timeline(struct model *m)
 	}
 	if (m->rec) {
 		node_timeline(m);
-		partition_timeline(m);
+		if (m->cfg->partition_timeline)
+			partition_timeline(m);
 	}
 	m->tl_last = m->now;
 	at(m, m->now + m->cfg->timeline_interval_s, EV_TIMELINE, 0, 0);
