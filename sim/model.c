@@ -1758,18 +1758,24 @@ static void pump_waiting(struct model *m, struct fn *f)
 	}
 }
 
-static void part_commit(struct model *m, struct source *s, uint32_t pi,
-			uint64_t offset)
+/* Moves the committed offset over the records done or skipped. */
+static void part_advance(struct source *s, struct part *p)
 {
-	struct part *p = &s->parts[pi];
-	p->done[offset & (p->ring - 1)] = OFF_DONE;
-	p->inflight--;
 	uint64_t before = p->committed;
 	while (p->committed < p->next &&
 	       (p->done[p->committed & (p->ring - 1)] == OFF_DONE ||
 		p->done[p->committed & (p->ring - 1)] == OFF_SKIP))
 		p->committed++;
 	s->committed += p->committed - before;
+}
+
+static void part_commit(struct model *m, struct source *s, uint32_t pi,
+			uint64_t offset)
+{
+	struct part *p = &s->parts[pi];
+	p->done[offset & (p->ring - 1)] = OFF_DONE;
+	p->inflight--;
+	part_advance(s, p);
 	if (p->next < p->released)   /* else part_pump has nothing to do */
 		part_pump(m, s, pi);
 }
@@ -2138,7 +2144,8 @@ static void redeliver(struct model *m, struct source *s, uint32_t pi)
 			continue;
 		if (o < p->log_start) {
 			/* deleted: the consumer resets past it; what died with
-			 * the old consumer is lost, nothing is read twice */
+			 * the old consumer is lost, nothing is read twice (what
+			 * is done or still in service commits as it would) */
 			if (p->done[k] == OFF_LOST) {
 				p->done[k] = OFF_SKIP;
 				f->awaiting--;
@@ -2169,6 +2176,7 @@ static void redeliver(struct model *m, struct source *s, uint32_t pi)
 		fn_offer(m, f, j, 1, NIL);
 	}
 	m->redelivering = 0;
+	part_advance(s, p);
 }
 
 static void on_rebalance(struct model *m, struct source *s, uint64_t gen)

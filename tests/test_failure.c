@@ -337,6 +337,60 @@ static void test_redelivery_by_hand(void)
 	done(m, c);
 }
 
+/* The same with a 20 s retention (1-s segments, the cleaner every 10 s):
+ * the segment holding both records (newest at 0) is deleted at 30, before
+ * the survivor re-reads at 56. The big record, which died with node 0, is
+ * lost (expired); the small one is not read twice; the committed offset
+ * moves past both at 56 (the run goes on to 60 for the timeline rows). */
+static void test_redelivery_after_retention(void)
+{
+	char path[] = "/tmp/spate-test-redeliver-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		CU_FAIL("no temporary file");
+		return;
+	}
+	FILE *fp = fdopen(fd, "w");
+	fputs("time_s,topic,key,size_bytes\n0,in,,1000\n0,in,,100\n", fp);
+	fclose(fp);
+	char json[2048];
+	snprintf(json, sizeof json,
+		 "{\"seed\": 1, \"duration_s\": 60, \"sources\": [{\"topic\": \"in\","
+		 " \"arrivals\": {\"workload\":"
+		 " \"spate-csv\", \"path\": \"%s\"}, \"to\": [\"f\"], \"connector\":"
+		 " {\"consumers\": \"replicas\"}, \"retention\": {\"time_s\": 20,"
+		 " \"segment_s\": 1, \"check_s\": 10}}], \"functions\": [{\"name\": \"f\","
+		 " \"service\": {\"type\": \"deterministic\", \"value\": 0, \"per_byte\": 0.01},"
+		 " \"concurrency\": 2, \"initial_replicas\": 2}], \"cluster\": {\"nodes\":"
+		 " [{\"count\": 2, \"slots\": 1}], \"failures\": {\"schedule\": [{\"node\": 0,"
+		 " \"at_s\": 8, \"down_s\": 1000}]}}}", path);
+	struct config *c;
+	char *db;
+	struct model *m = test_run_json_db(json, &c, &db);
+	unlink(path);
+	if (!m)
+		return;
+	T_NEAR(metric(m, "e2e", "completions"), 1, 0);
+	T_NEAR(metric(m, "e2e", "expired"), 1, 0);
+	T_NEAR(metric(m, "e2e", "duplicates"), 0, 0);
+	T_NEAR(metric(m, "e2e", "in_flight_end"), 0, 0);
+	T_NEAR(metric(m, "f", "crash_lost"), 1, 0);
+	T_NEAR(metric(m, "f", "redeliveries"), 0, 0);
+	test_check_laws(m);
+	sqlite3 *h = NULL;
+	if (db && sqlite3_open(db, &h) == SQLITE_OK) {
+		T_EQ_INT(test_q_int(h, "select committed from partition_timeline"
+				    " where t = 55"), 0);
+		T_EQ_INT(test_q_int(h, "select committed from partition_timeline"
+				    " where t = 57"), 2);
+		T_EQ_INT(test_q_int(h, "select end_offset from partition_timeline"
+				    " where t = 57"), 2);
+	}
+	sqlite3_close(h);
+	test_db_remove(db);
+	done(m, c);
+}
+
 /* Consumer-as-replica caps useful parallelism at the partition count: 8
  * replicas of one slot, 4 partitions, 6 messages/s of 1 s each. With a
  * connector all 8 replicas serve (6/s go through); with the replicas as
@@ -457,6 +511,7 @@ int test_failure_register(void)
 	    !CU_add_test(s, "conservation with crashes", test_conservation_with_crashes) ||
 	    !CU_add_test(s, "same seed, same results", test_same_seed_same_results) ||
 	    !CU_add_test(s, "redelivery by hand", test_redelivery_by_hand) ||
+	    !CU_add_test(s, "redelivery below the log start", test_redelivery_after_retention) ||
 	    !CU_add_test(s, "parallelism capped by partitions",
 			 test_parallelism_capped_by_partitions) ||
 	    !CU_add_test(s, "eager and cooperative", test_eager_and_cooperative) ||
