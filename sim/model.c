@@ -2780,6 +2780,7 @@ static void partition_timeline(struct model *m)
 				.t = m->now, .topic = s->cfg->topic, .partition = p,
 				.end_offset = (int64_t)s->parts[p].log_end,
 				.committed = (int64_t)s->parts[p].committed,
+				.paused = s->parts[p].paused,
 			};
 			if (rec_partition_timeline(m->rec, m->run_id, &row,
 						   m->err) != 0)

@@ -100,14 +100,14 @@ static const char rec_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS partition_timeline("
 	" run_id INTEGER NOT NULL REFERENCES runs(run_id), t REAL,"
 	" topic TEXT, partition INTEGER, end_offset INTEGER,"
-	" committed INTEGER, lag INTEGER);"
+	" committed INTEGER, lag INTEGER, paused INTEGER);"
 	"CREATE INDEX IF NOT EXISTS partition_timeline_run"
 	" ON partition_timeline(run_id);"
 	"CREATE VIEW IF NOT EXISTS topic_timeline AS"
 	" SELECT run_id, t, topic, count(*) AS partitions,"
 	" sum(end_offset) AS end_offset, sum(committed) AS committed,"
 	" sum(lag) AS lag, max(lag) AS max_partition_lag,"
-	" sum(lag > 0) AS partitions_with_lag"
+	" sum(lag > 0) AS partitions_with_lag, sum(paused) AS paused"
 	" FROM partition_timeline GROUP BY run_id, t, topic;"
 	"INSERT OR IGNORE INTO meta(key, value)"
 	" VALUES('schema_version', '" REC_SCHEMA_VERSION "');"
@@ -355,8 +355,8 @@ static int rec_prepare_all(struct rec *r, struct err *e)
 			 " paused) VALUES(?, ?, ?, ?, ?, ?)" },
 		{ .st = &r->ins_ptl,
 		  .sql = "INSERT INTO partition_timeline(run_id, t, topic,"
-			 " partition, end_offset, committed, lag)"
-			 " VALUES(?, ?, ?, ?, ?, ?, ?)" },
+			 " partition, end_offset, committed, lag, paused)"
+			 " VALUES(?, ?, ?, ?, ?, ?, ?, ?)" },
 	};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		if (rec_prepare(r, s[i].st, s[i].sql, e) != 0)
@@ -663,7 +663,8 @@ int rec_partition_timeline(struct rec *r, int64_t run_id,
 		  sqlite3_bind_int(st, 4, row->partition) |
 		  sqlite3_bind_int64(st, 5, row->end_offset) |
 		  sqlite3_bind_int64(st, 6, row->committed) |
-		  sqlite3_bind_int64(st, 7, row->end_offset - row->committed);
+		  sqlite3_bind_int64(st, 7, row->end_offset - row->committed) |
+		  sqlite3_bind_int(st, 8, row->paused);
 	if (bad != SQLITE_OK) {
 		sqlite3_clear_bindings(st);
 		return rec_fail(r, "partition timeline row", e);

@@ -27,9 +27,9 @@
  *   node_events(run_id, t, node, event, value)  -- 'slow' (value: the
  *        factor) and 'fast' at the start and end of a straggler episode
  *   partition_timeline(run_id, t, topic, partition, end_offset, committed,
- *        lag)  -- per source partition at the timeline cadence; the view
- *        topic_timeline sums it per topic (with max_partition_lag and
- *        partitions_with_lag)
+ *        lag, paused)  -- per source partition at the timeline cadence
+ *        (paused: in a consumer-group rebalance); the view topic_timeline
+ *        sums it per topic (with max_partition_lag, partitions_with_lag)
  * Ownership: rec_open's result is closed with rec_close; strings passed in are
  * copied by SQLite.
  */
@@ -69,6 +69,7 @@ struct rec_partition_row {
 	const char *topic;
 	int partition;
 	int64_t end_offset, committed;   /* lag = end_offset - committed */
+	int paused;             /* waiting for a consumer-group rebalance */
 };
 
 struct rec_node_row {

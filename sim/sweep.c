@@ -1028,7 +1028,7 @@ static const char *const sw_tables[][2] = {
 	{ "node_events", "t, node, event, value" },
 	{ "group_events", "t, topic, event, members, paused" },
 	{ "partition_timeline", "t, topic, partition, end_offset, committed,"
-				" lag" },
+				" lag, paused" },
 };
 
 /* Copies the runs of the database at src into the connection db (main, at

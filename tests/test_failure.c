@@ -331,6 +331,11 @@ static void test_redelivery_by_hand(void)
 				    " event = 'assigned' and t in (3, 56)"), 2);
 		T_EQ_INT(test_q_int(h, "select members from group_events where"
 				    " event = 'rebalance' and t = 53"), 1);
+		/* the timeline shows the pauses: 0-3 and 53-56 */
+		T_EQ_INT(test_q_int(h, "select count(*) from partition_timeline"
+				    " where paused and t in (0, 1, 2, 53, 54, 55)"), 6);
+		T_EQ_INT(test_q_int(h, "select count(*) from partition_timeline"
+				    " where paused"), 6);
 	}
 	sqlite3_close(h);
 	test_db_remove(db);
