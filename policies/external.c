@@ -875,6 +875,27 @@ static char *tick_text(struct ext *s, const struct scale_view *v, double w)
 		     add_num(x, "slowest_ratio", f->slowest_ratio) &&
 		     add_num(x, "mean_speed", f->mean_speed);
 	}
+	cJSON *ta = NULL;
+	if (ok && v->ntopics > 0)
+		ok = (ta = cJSON_AddArrayToObject(t, "topics")) != NULL;
+	for (int i = 0; ok && i < v->ntopics; i++) {
+		const struct topic_view *tv = &v->topics[i];
+		cJSON *x = cJSON_CreateObject(), *lag = NULL;
+		if (!x || !cJSON_AddItemToArray(ta, x)) {
+			cJSON_Delete(x);
+			ok = 0;
+			break;
+		}
+		ok = cJSON_AddStringToObject(x, "name", tv->name) &&
+		     (lag = cJSON_AddArrayToObject(x, "lag"));
+		for (int p = 0; ok && p < tv->partitions; p++) {
+			cJSON *n = cJSON_CreateNumber(
+				(double)(tv->end_offset[p] - tv->committed[p]));
+			ok = n && cJSON_AddItemToArray(lag, n);
+			if (!ok)
+				cJSON_Delete(n);
+		}
+	}
 	const struct cluster_view *cv = v->cluster;
 	if (ok && cv && cv->nodes > 0) {
 		cJSON *c = cJSON_AddObjectToObject(t, "cluster");

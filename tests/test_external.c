@@ -249,6 +249,10 @@ struct fx {
 	double t;                          /* time of the latest scrape */
 	double c[NF][MON_NMETRICS];
 	int fds;                           /* open before the fixture */
+	/* one topic "in" of 2 partitions feeding a: lag 5 and 0 */
+	int64_t end[2], committed[2];
+	int to_a[1];
+	struct topic_view topic;
 };
 
 static int pidx(const struct fx *f, const char *name)
@@ -380,8 +384,16 @@ static void fx_decide(struct fx *f, double now, struct scale_decision *d)
 	fx_feed(f, now);
 	for (int i = 0; i < f->nfn; i++)
 		d[i] = (struct scale_decision){.desired = -1};
+	f->end[0] = 7;
+	f->committed[0] = 2;
+	f->end[1] = f->committed[1] = 4;
+	f->to_a[0] = 0;
+	f->topic = (struct topic_view){
+		.name = "in", .partitions = 2, .end_offset = f->end,
+		.committed = f->committed, .ntargets = 1, .targets = f->to_a,
+	};
 	struct scale_view v = {.now = now, .nfn = f->nfn, .fn = f->fn,
-			       .mon = f->mon};
+			       .mon = f->mon, .ntopics = 1, .topics = &f->topic};
 	f->pol->decide(f->st, &v, d);
 }
 
@@ -498,6 +510,7 @@ static void test_hello_and_tick_text(void)
 			  "\"mean_speed\":1}");
 	/* second: idle load, so rates 0 and nothing completed */
 	T_STR_CONTAINS(t, "{\"t\":15,\"window_s\":15,\"scrape_t\":15,");
+	T_STR_CONTAINS(t, "\"topics\":[{\"name\":\"in\",\"lag\":[5,0]}]}");
 	T_STR_CONTAINS(t, "\"arrival_rate\":0,\"completion_rate\":0,"
 			  "\"utilization\":0,\"service_time\":null,");
 	free(h);
