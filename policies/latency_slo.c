@@ -48,9 +48,12 @@
  *    the smallest n with L(n) <= b_i; w_p falls with n, so doubling then
  *    bisection. If s_p > b_i no n meets the share: the size is then the
  *    smallest n with w_p = 0 (C <= 1 - p), past which replicas buy nothing
- *    at the percentile. cs2 and ca2 are parameters (default 1: exponential
- *    service, Poisson arrivals, i.e. plain M/M/c): the monitor has the mean
- *    service time but not its second moment.
+ *    at the percentile. cs2 is measured: the squared coefficient of
+ *    variation of the window's service times (mon_service_cv2, from the
+ *    monitored first and second moments), once the window has
+ *    cs2_min_samples completions, clamped to 20; until then, or with
+ *    cs2_min_samples 0, the parameter cs2 (default 1, exponential). ca2 is a
+ *    parameter (default 1, Poisson arrivals).
  *
  * 3. Forecast, one cold start ahead. At every round the policy records
  *    (scrape time, cumulative offered arrivals: the larger of arrivals and
@@ -252,6 +255,7 @@ enum {
 	P_TREND_Z,
 	P_CHANGE_Z,
 	P_CS2,
+	P_CS2_MIN,
 	P_CA2,
 	P_SCALE_COST,
 	P_DRAIN,
@@ -306,8 +310,13 @@ static const struct param_def slo_params[P_N] = {
 		.name = "cs2", .type = PARAM_NUM, .def = 1,
 		.min = 0, .max = 20,
 		.help = "squared coefficient of variation of service times "
-			"(Allen-Cunneen; 1: exponential); the monitor has no "
-			"service-time second moment to measure it",
+			"(Allen-Cunneen; 1: exponential) until it is measured",
+	},
+	[P_CS2_MIN] = {
+		.name = "cs2_min_samples", .type = PARAM_INT, .def = 20,
+		.min = 0, .max = 1e9,
+		.help = "completions in the window before the measured service "
+			"cv^2 replaces cs2 (0: always use cs2)",
 	},
 	[P_CA2] = {
 		.name = "ca2", .type = PARAM_NUM, .def = 1,
@@ -373,6 +382,8 @@ struct lmodel {
 
 struct slo_fn {
 	double slo, p, window, trend_window, trend_z, change_z, cs2, ca2;
+	int cs2_min;            /* completions before cs2 is measured; 0: never */
+	double cs2_now;         /* this round's cs2: measured, or the param */
 	double scale_cost, drain, down_delay, idle;
 	int down_step;
 	int stragglers;         /* size with phi (rule 8) */
@@ -513,6 +524,7 @@ static void *slo_init(const struct policy_ctx *ctx, struct err *e)
 			.trend_window = p[P_TREND_WINDOW].num,
 			.trend_z = p[P_TREND_Z].num,
 			.change_z = p[P_CHANGE_Z].num, .cs2 = p[P_CS2].num,
+			.cs2_now = p[P_CS2].num, .cs2_min = (int)p[P_CS2_MIN].num,
 			.ca2 = p[P_CA2].num, .scale_cost = p[P_SCALE_COST].num,
 			.drain = p[P_DRAIN].num,
 			.down_delay = p[P_DOWN_DELAY].num,
@@ -590,8 +602,8 @@ static struct lmodel lmodel_make(const struct slo_fn *h, double lambda,
 	return (struct lmodel){
 		.lambda = lambda > 0 && isfinite(lambda) ? lambda : 0,
 		.mu = mu > 0 && isfinite(mu) ? mu * phi : 0, .conc = conc,
-		.p = h->p, .g = (h->ca2 + h->cs2) / 2,
-		.sp = service_quantile(mu, h->cs2, h->p),
+		.p = h->p, .g = (h->ca2 + h->cs2_now) / 2,
+		.sp = service_quantile(mu, h->cs2_now, h->p),
 	};
 }
 
@@ -938,6 +950,8 @@ static int measure(struct slo_fn *h, const struct fn_view *f,
 	double st = mon_service_time(m, fn, window);
 	if (st > 0 && isfinite(st))
 		h->st = st;
+	double cv2 = h->cs2_min > 0 ? mon_service_cv2(m, fn, window, h->cs2_min) : -1;
+	h->cs2_now = cv2 >= 0 && isfinite(cv2) ? fmin(cv2, 20) : h->cs2;
 	double horizon = f->cold_start_s > 0 && isfinite(f->cold_start_s)
 			 ? f->cold_start_s : 0;
 	forecast(h, now, horizon);
@@ -1221,6 +1235,7 @@ static void observe(const struct slo_fn *h, const struct fn_view *f,
 	policy_observe(d, "jump_z", h->jump_z);
 	policy_observe(d, "share", h->share);
 	policy_observe(d, "service_time", h->st);
+	policy_observe(d, "cs2", h->cs2_now);
 	if (h->phi < 1)
 		policy_observe(d, "speed_factor", h->phi);
 	if (h->have) {

@@ -183,6 +183,7 @@ struct fn {
 	double a_backpressure;  /* time with a sender blocked on this fn */
 	double a_busy_ready;
 	double a_useful;        /* busy slots not merely held (DS2) */
+	double svc_sum, svc_sq; /* service times of completions, and squares */
 	/* counters */
 	uint64_t arrivals, completions, drops, cold_starts, tl_arrivals, outputs;
 	uint64_t started, waited;   /* recorded jobs: service starts, of which
@@ -1544,8 +1545,11 @@ static void on_done(struct model *m, uint32_t i, uint32_t serial)
 		slot_freed(m, f);
 		return;
 	}
+	double svc = m->now - ms->t_start;
+	f->svc_sum += svc;
+	f->svc_sq += svc * svc;
 	if (f->svc)
-		hist_add(f->svc, m->now - ms->t_start);
+		hist_add(f->svc, svc);
 	if (ms->twin != NIL)
 		spec_settle(m, f, i);
 	struct job *jb = job_at(m, ms->job);
@@ -2335,6 +2339,8 @@ static void on_scrape(struct model *m)
 		v[MON_BACKPRESSURE_TIME] = f->a_backpressure;
 		v[MON_THROTTLES] = (double)f->throttles;
 		v[MON_USEFUL_TIME] = f->a_useful;
+		v[MON_SERVICE_SUM] = f->svc_sum;
+		v[MON_SERVICE_SQ_SUM] = f->svc_sq;
 		v[MON_QUEUE] = (double)fn_waiting(f);
 		v[MON_INFLIGHT] = (double)f->busy_slots;
 		v[MON_READY] = f->n_ready;

@@ -48,6 +48,8 @@ static const char *const metric_names[MON_NMETRICS] = {
 	[MON_BACKPRESSURE_TIME] = "backpressure_time",
 	[MON_THROTTLES] = "throttles",
 	[MON_USEFUL_TIME] = "useful_time",
+	[MON_SERVICE_SUM] = "service_sum",
+	[MON_SERVICE_SQ_SUM] = "service_sq_sum",
 	[MON_QUEUE] = "queue",             [MON_INFLIGHT] = "inflight",
 	[MON_READY] = "ready",             [MON_PENDING] = "pending",
 	[MON_DRAINING] = "draining",       [MON_LAG] = "lag",
@@ -241,6 +243,19 @@ double mon_service_time(const struct mon *m, int fn, double window)
 {
 	double n = mon_delta(m, fn, MON_COMPLETIONS, window);
 	return n > 0 ? mon_delta(m, fn, MON_BUSY_TIME, window) / n : 0;
+}
+
+double mon_service_cv2(const struct mon *m, int fn, double window, int min_n)
+{
+	double n = mon_delta(m, fn, MON_COMPLETIONS, window);
+	if (!(n >= min_n) || !(n >= 2))
+		return -1;
+	double s = mon_delta(m, fn, MON_SERVICE_SUM, window);
+	double s2 = mon_delta(m, fn, MON_SERVICE_SQ_SUM, window);
+	if (!(s > 0))
+		return -1;
+	double cv2 = n * s2 / (s * s) - 1;
+	return cv2 > 0 ? cv2 : 0;   /* rounding on constant service times */
 }
 
 double mon_quantile(const struct mon *m, int fn, double q, double window)

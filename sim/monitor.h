@@ -48,6 +48,8 @@ enum mon_metric {
 	MON_USEFUL_TIME,   /* integral of slots actually serving (slot-seconds):
 			      busy time minus slots held only because outputs
 			      wait for room downstream (DS2's useful time) */
+	MON_SERVICE_SUM,   /* sum of the service times of completions (s) */
+	MON_SERVICE_SQ_SUM,/* sum of their squares (s^2): the second moment */
 	/* gauges, instantaneous at the scrape */
 	MON_QUEUE,         /* messages waiting */
 	MON_INFLIGHT,      /* busy slots */
@@ -86,6 +88,9 @@ int mon_count(const struct mon *m, double window);
 double mon_utilization(const struct mon *m, int fn, int concurrency,
 		       double window);
 double mon_service_time(const struct mon *m, int fn, double window);
+/* Squared coefficient of variation of the service times of the window's
+ * completions, Var/mean^2; -1 with fewer than `min_n` of them. */
+double mon_service_cv2(const struct mon *m, int fn, double window, int min_n);
 double mon_latency(const struct mon *m, int fn, double window);
 /* q-quantile (0..1) of the per-function latencies of invocations completed
  * within the window; 0 when there were none. */

@@ -80,6 +80,33 @@ static void test_quantiles(void)
  * holding only 1.0 s reads 1 + 0.25 x rank share, so its maximum reads
  * 1.25 (25% high) and its median 1.125; one holding only 1.2499 s reads
  * 1 + 0.25 x 0.001 = 1.00025 at q = 0.001 (20% low). */
+/* Service-time cv^2 from the windowed moments: 100 completions in the
+ * window of total 50 s; squares 25 (every one 0.5 s: cv^2 0), 50 (the
+ * exponential's E[S^2] = 2 E[S]^2: cv^2 1) or 100 (cv^2 3); fewer than
+ * min_n completions, or none, give -1. The first sample (before the
+ * window) is subtracted. */
+static void test_service_cv2(void)
+{
+	static const double sq[] = {25, 50, 100}, want[] = {0, 1, 3};
+	for (int k = 0; k < 3; k++) {
+		struct mon *m = mon_new(1, 10, 60);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		double v[MON_NMETRICS] = { 0 };
+		v[MON_COMPLETIONS] = 7;
+		v[MON_SERVICE_SUM] = 3;
+		v[MON_SERVICE_SQ_SUM] = 9;
+		mon_push(m, 0, v);
+		T_NEAR(mon_service_cv2(m, 0, 60, 1), -1, 0);
+		v[MON_COMPLETIONS] += 100;
+		v[MON_SERVICE_SUM] += 50;
+		v[MON_SERVICE_SQ_SUM] += sq[k];
+		mon_push(m, 10, v);
+		T_NEAR(mon_service_cv2(m, 0, 60, 20), want[k], 1e-12);
+		T_NEAR(mon_service_cv2(m, 0, 60, 101), -1, 0);
+		mon_free(m);
+	}
+}
+
 static void test_quantile_error(void)
 {
 	for (int top = 0; top <= 1; top++) {
@@ -108,7 +135,8 @@ int test_monitor_register(void)
 	CU_pSuite s = CU_add_suite("monitor", NULL, NULL);
 	if (!s || !CU_add_test(s, "window conventions and retention", test_windows) ||
 	    !CU_add_test(s, "windowed latency quantiles", test_quantiles) ||
-	    !CU_add_test(s, "quantile bucket error bounds", test_quantile_error))
+	    !CU_add_test(s, "quantile bucket error bounds", test_quantile_error) ||
+	    !CU_add_test(s, "service-time cv^2 from the moments", test_service_cv2))
 		return -1;
 	return 0;
 }
