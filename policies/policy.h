@@ -160,6 +160,9 @@ struct policy_ctx {
 	const struct fn_view *fn;                /* structure, as at the start */
 	const union param_val *const *params;    /* params[fn][i] */
 	double interval;                         /* seconds between decisions */
+	/* Seconds from a decision to its new count taking effect (the
+	 * autoscaler's actuation_delay_s): a platform knows its own. */
+	double actuation_delay;
 };
 
 struct policy {

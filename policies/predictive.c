@@ -26,7 +26,7 @@
  * Defaults alpha 0.3, beta 0.1, gamma 0.1 are R's optim.start values.
  *
  * Horizon. A count decided at t is applied at t + a (a = actuation_lead_s,
- * set to the autoscaler's actuation_delay_s: the policy cannot see it); the
+ * by default the autoscaler's actuation_delay_s, policy_ctx); the
  * replicas it adds are ready at t + a + cs (cs = fn_view.cold_start_s), and
  * it is superseded when the next decision's replicas arrive, at
  * t + D + a + cs. So the count serves [t + a + cs, t + a + cs + D]: the
@@ -139,11 +139,11 @@ static const struct param_def pred_params[P_N] = {
 		.help = "seasonal smoothing (R HoltWinters optim.start 0.1)",
 	},
 	[P_LEAD] = {
-		.name = "actuation_lead_s", .type = PARAM_NUM, .def = 0,
-		.min = 0, .max = 86400,
-		.help = "added to the horizon; set it to the autoscaler's "
-			"actuation_delay_s, which the policy cannot see (horizon = "
-			"this + cold start + decision interval)",
+		.name = "actuation_lead_s", .type = PARAM_NUM, .def = -1,
+		.min = -1, .max = 86400,
+		.help = "added to the horizon (horizon = this + cold start + "
+			"decision interval); -1: the autoscaler's "
+			"actuation_delay_s",
 	},
 	[P_IDLE] = {
 		.name = "idle_s", .type = PARAM_NUM, .def = 60,
@@ -374,7 +374,9 @@ static void *pred_init(const struct policy_ctx *ctx, struct err *e)
 		*h = (struct pred_fn){
 			.slo = p[P_SLO].num, .p = p[P_PERCENTILE].num,
 			.max_util = p[P_MAX_UTIL].num, .window = p[P_WINDOW].num,
-			.lead = p[P_LEAD].num, .idle_s = p[P_IDLE].num,
+			.lead = p[P_LEAD].num < 0 ? ctx->actuation_delay
+						   : p[P_LEAD].num,
+			.idle_s = p[P_IDLE].num,
 			.idle_arrivals = p[P_IDLE_ARRIVALS].num,
 			.floor = p[P_FLOOR].num != 0,
 			.hw = {.alpha = p[P_ALPHA].num, .beta = p[P_BETA].num,

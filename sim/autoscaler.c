@@ -64,6 +64,7 @@ struct autoscaler *as_new(const struct config *cfg,
 		.fn = views,
 		.params = a->params,
 		.interval = a->interval,
+		.actuation_delay = cfg->actuation_delay_s,
 	};
 	a->state = a->policy->init(&ctx, e);
 	if (!a->state) {

@@ -47,6 +47,7 @@ struct fx {
 	double lambda, mu, appends;
 	double scrape;              /* seconds between scrapes */
 	struct scale_decision de;   /* erlang-c's decision at the last step */
+	double actuation;           /* policy_ctx.actuation_delay */
 };
 
 /* A function with `ready` replicas of one slot, cold start cs, SLO 4 s for
@@ -123,6 +124,7 @@ static int fx_init(struct fx *f)
 	struct err e = {0};
 	struct policy_ctx ctx = {
 		.nfn = 1, .fn = &f->fn, .params = f->pp, .interval = STEP,
+		.actuation_delay = f->actuation,
 	};
 	fx_push(f);
 	f->st = f->pol->init(&ctx, &e);
@@ -187,7 +189,7 @@ static void test_table(void)
 		{"slo_latency_s", 1}, {"percentile", 0.95},
 		{"max_utilization", 0.95}, {"window_s", 60}, {"season_s", 0},
 		{"alpha", 0.3}, {"beta", 0.1}, {"gamma", 0.1},
-		{"actuation_lead_s", 0}, {"idle_s", 60}, {"idle_arrivals", 0.5},
+		{"actuation_lead_s", -1}, {"idle_s", 60}, {"idle_arrivals", 0.5},
 		{"current_floor", 1},
 	};
 	T_EQ_INT(p->nparams, sizeof want / sizeof want[0]);
@@ -207,7 +209,8 @@ static void test_table(void)
  *   y2 = 12: l 12, b 12-10 = 2                   forecast 12 + 6 = 18
  *   y3 = 13: l = .3*13 + .7*(12+2) = 13.7,
  *            b = .1*(13.7-12) + .9*2 = 1.97      forecast 13.7 + 5.91 = 19.61
- * The same with cold start 15 s and actuation_lead_s 15. With no cold start
+ * The same with cold start 15 s and actuation_lead_s 15, or the default
+ * lead (-1) and the autoscaler's actuation_delay_s 15. With no cold start
  * the horizon is the next step: 13.7 + 1.97 = 15.67.
  * With cold start 22.5 s the interval [t+22.5, t+37.5] overlaps steps n+2
  * and n+3; the forecast is the larger: rising, 19.61 (n+3); for the falling
@@ -248,15 +251,17 @@ static void test_holt_hand(void)
 	T_STR_CONTAINS(d.reason, "forecast 19.61/s at 45s");
 	fx_end(&f);
 
-	static const struct { double cs, lead, y[3], fc, h; } k[] = {
-		{22.5, 0, {10, 12, 13}, 19.61, 37.5},
-		{22.5, 0, {13, 11, 10}, 5.36, 37.5},
-		{15, 15, {10, 12, 13}, 19.61, 45},   /* lead + cs = 30 */
-		{0, 0, {10, 12, 13}, 13.7 + 1.97, 15},
+	static const struct { double cs, lead, act, y[3], fc, h; } k[] = {
+		{22.5, 0, 7, {10, 12, 13}, 19.61, 37.5},
+		{22.5, 0, 0, {13, 11, 10}, 5.36, 37.5},
+		{15, 15, 0, {10, 12, 13}, 19.61, 45},   /* lead + cs = 30 */
+		{15, -1, 15, {10, 12, 13}, 19.61, 45},  /* the same, by default */
+		{0, 0, 0, {10, 12, 13}, 13.7 + 1.97, 15},
 	};
 	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
 		fx_begin(&f, 2, k[i].cs, 1, 0);
 		fx_num(&f, "actuation_lead_s", k[i].lead);
+		f.actuation = k[i].act;
 		if (!fx_init(&f)) {
 			fx_end(&f);
 			return;
