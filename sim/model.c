@@ -214,6 +214,7 @@ struct fn {
 	struct hist *svc;     /* observed service times (speculation) */
 	double spec_timeout;  /* 0: not yet known */
 	uint64_t speculations, spec_wins, spec_skipped;
+	uint32_t spec_pairs;  /* invocations running as two copies now */
 	double est_s;         /* observed service time over all replicas */
 	/* failures */
 	struct rng *r_crash, *r_error, *r_retry;
@@ -1425,6 +1426,7 @@ static void spec_settle(struct model *m, struct fn *f, uint32_t win)
 	if (ms->clone)
 		f->spec_wins++;
 	ms->twin = ot->twin = NIL;
+	f->spec_pairs--;
 	ot->cancelled = 1;
 	rep_release_slot(m, f, (int)ot->replica);
 }
@@ -1468,6 +1470,7 @@ static void on_spec(struct model *m, uint32_t i, uint32_t serial)
 	cl->twin = i;
 	ms->twin = c;
 	f->speculations++;
+	f->spec_pairs++;
 	fn_account(m, f);
 	start_service(m, f, r, c);
 }
@@ -1520,6 +1523,7 @@ static void twin_drop(struct model *m, uint32_t i)
 	struct msg *ms = msg_at(m, i);
 	msg_at(m, ms->twin)->twin = NIL;
 	ms->twin = NIL;
+	m->fn[ms->fn].spec_pairs--;
 	ms->serial = 0;
 	pool_put(&m->msgs, i);
 }
@@ -3378,8 +3382,8 @@ static void summarize(struct model *m)
 		row(m, s, "completions", (double)f->completions);
 		row(m, s, "dropped", (double)f->drops);
 		row(m, s, "in_flight_end",
-		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding +
-			     f->retry_wait + f->awaiting));
+		    (double)(fn_waiting(f) + f->blocked.len + f->busy_slots - f->holding -
+			     f->spec_pairs + f->retry_wait + f->awaiting));
 		latency_rows(m, s, f->lat);
 		row(m, s, "wait_prob", f->started ? (double)f->waited / (double)f->started : 0);
 		row(m, s, "mean_wait", f->started ? f->wait_sum / (double)f->started : 0);

@@ -334,6 +334,32 @@ static void test_speculation(void)
 	T_NEAR(above[0], 0.05, 4 * sqrt(0.05 * 0.95 / n));
 }
 
+/* A speculated invocation counts once while both copies run. Every
+ * invocation takes 1 s x 10 (inflation p 1); the first, at 0, ends at 10,
+ * and the scrape at 15 sets the timeout to 0.5 x the median, 5 s. The
+ * second, at 20, is duplicated at 25 on the other node; the run is cut at
+ * 27 with both copies in service: one message in flight, not two. */
+static void test_speculation_in_flight(void)
+{
+	struct config *c;
+	struct model *m = run("{\"workload\": \"periodic\", \"period_s\": 20,"
+			      " \"count\": 2}",
+			      ", \"service\": 1, \"initial_replicas\": 2",
+			      "\"duration_s\": 27, \"cluster\": {\"nodes\": [{\"count\": 2,"
+			      " \"slots\": 1}], \"stragglers\": {\"inflation_p\": 1,"
+			      " \"inflation_factor\": 10}, \"speculation\": {\"k\": 0.5,"
+			      " \"min_samples\": 1}},", &c);
+	if (!m)
+		return;
+	T_NEAR(metric(m, "f", "speculations"), 1, 0);
+	T_NEAR(metric(m, "f", "arrivals"), 2, 0);
+	T_NEAR(metric(m, "f", "completions"), 1, 0);
+	T_NEAR(metric(m, "f", "in_flight_end"), 1, 0);
+	T_NEAR(metric(m, "e2e", "in_flight_end"), 1, 0);
+	test_check_laws(m);
+	done(m, c);
+}
+
 /* Replacing slow replicas: 8 one-slot nodes, 4 of them 10x slow; 4
  * replicas placed at random. Replicas observed slower than 3x the median
  * are drained and re-created on other nodes until none is on a slow node,
@@ -439,6 +465,8 @@ int test_cluster_register(void)
 	    !CU_add_test(s, "routing vs theory", test_routing_theory) ||
 	    !CU_add_test(s, "lb under stragglers", test_lo_beats_rr) ||
 	    !CU_add_test(s, "speculation", test_speculation) ||
+	    !CU_add_test(s, "a speculated invocation is in flight once",
+			 test_speculation_in_flight) ||
 	    !CU_add_test(s, "object store", test_object_store) ||
 	    !CU_add_test(s, "replace slow replicas", test_replace_slow) ||
 	    !CU_add_test(s, "deterministic", test_deterministic))
