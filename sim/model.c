@@ -238,8 +238,10 @@ struct part {
 	 * function, valid while its generation matches), whether the
 	 * partition waits for a rebalance, and, after its owner crashed, the
 	 * job and size of each offset in the ring, to re-read them */
-	int owner;
+	int owner;            /* -1: none */
 	uint32_t owner_gen;
+	uint8_t grouped;      /* its source's consumers are the replicas: the
+				 ring keeps each offset's job and size */
 	uint8_t paused, rewind;
 	uint32_t *jobs;
 	double *sizes;
@@ -1613,7 +1615,7 @@ static int ring_grow(struct model *m, struct part *p)
 {
 	uint64_t cap = p->ring ? p->ring * 2 : 64;
 	uint8_t *d = calloc(cap, 1);
-	int keep = p->jobs != NULL || p->owner != -2;   /* -2: no group */
+	int keep = p->grouped;
 	uint32_t *jobs = keep ? calloc(cap, sizeof *jobs) : NULL;
 	double *sizes = keep ? calloc(cap, sizeof *sizes) : NULL;
 	if (!d || (keep && (!jobs || !sizes))) {
@@ -2898,7 +2900,8 @@ static int build_src(struct model *m, int i)
 	}
 	for (int p = 0; p < c->partitions; p++) {
 		s->parts[p].head = s->parts[p].tail = NIL;
-		s->parts[p].owner = c->replicas_group ? -1 : -2;
+		s->parts[p].owner = -1;
+		s->parts[p].grouped = (uint8_t)c->replicas_group;
 		if (ring_grow(m, &s->parts[p]) != 0)
 			return -1;
 	}
