@@ -278,6 +278,34 @@ static void test_same_seed_same_results(void)
 		done(m2, c2);
 }
 
+/* The redelivery case's run; top and src add members to the config's top
+ * level and to its source (each "" or starting with ", "). */
+static struct model *redelivery_run(const char *top, const char *src,
+				    struct config **c, char **db)
+{
+	char path[] = "/tmp/spate-test-redeliver-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		CU_FAIL("no temporary file");
+		return NULL;
+	}
+	FILE *fp = fdopen(fd, "w");
+	fputs("time_s,topic,key,size_bytes\n0,in,,1000\n0,in,,100\n", fp);
+	fclose(fp);
+	char json[2048];
+	snprintf(json, sizeof json,
+		 "{\"seed\": 1%s, \"sources\": [{\"topic\": \"in\", \"arrivals\": {\"workload\":"
+		 " \"spate-csv\", \"path\": \"%s\"}, \"to\": [\"f\"], \"connector\":"
+		 " {\"consumers\": \"replicas\"}%s}], \"functions\": [{\"name\": \"f\","
+		 " \"service\": {\"type\": \"deterministic\", \"value\": 0, \"per_byte\": 0.01},"
+		 " \"concurrency\": 2, \"initial_replicas\": 2}], \"cluster\": {\"nodes\":"
+		 " [{\"count\": 2, \"slots\": 1}], \"failures\": {\"schedule\": [{\"node\": 0,"
+		 " \"at_s\": 8, \"down_s\": 1000}]}}}", top, path, src);
+	struct model *m = test_run_json_db(json, c, db);
+	unlink(path);
+	return m;
+}
+
 /* The consumer group of replicas, by hand. One partition, two replicas of
  * two slots on two one-slot nodes; records of 1000 and 100 bytes at t = 0,
  * served in 10 s and 1 s. The first rebalance ends at 3 s: replica 0 owns
@@ -288,28 +316,9 @@ static void test_same_seed_same_results(void)
  * end to end) and the small one a second time (a duplicate). */
 static void test_redelivery_by_hand(void)
 {
-	char path[] = "/tmp/spate-test-redeliver-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		CU_FAIL("no temporary file");
-		return;
-	}
-	FILE *fp = fdopen(fd, "w");
-	fputs("time_s,topic,key,size_bytes\n0,in,,1000\n0,in,,100\n", fp);
-	fclose(fp);
-	char json[2048];
-	snprintf(json, sizeof json,
-		 "{\"seed\": 1, \"sources\": [{\"topic\": \"in\", \"arrivals\": {\"workload\":"
-		 " \"spate-csv\", \"path\": \"%s\"}, \"to\": [\"f\"], \"connector\":"
-		 " {\"consumers\": \"replicas\"}}], \"functions\": [{\"name\": \"f\","
-		 " \"service\": {\"type\": \"deterministic\", \"value\": 0, \"per_byte\": 0.01},"
-		 " \"concurrency\": 2, \"initial_replicas\": 2}], \"cluster\": {\"nodes\":"
-		 " [{\"count\": 2, \"slots\": 1}], \"failures\": {\"schedule\": [{\"node\": 0,"
-		 " \"at_s\": 8, \"down_s\": 1000}]}}}", path);
 	struct config *c;
 	char *db;
-	struct model *m = test_run_json_db(json, &c, &db);
-	unlink(path);
+	struct model *m = redelivery_run("", "", &c, &db);
 	if (!m)
 		return;
 	T_NEAR(metric(m, "e2e", "completions"), 2, 0);
@@ -349,30 +358,11 @@ static void test_redelivery_by_hand(void)
  * moves past both at 56 (the run goes on to 60 for the timeline rows). */
 static void test_redelivery_after_retention(void)
 {
-	char path[] = "/tmp/spate-test-redeliver-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		CU_FAIL("no temporary file");
-		return;
-	}
-	FILE *fp = fdopen(fd, "w");
-	fputs("time_s,topic,key,size_bytes\n0,in,,1000\n0,in,,100\n", fp);
-	fclose(fp);
-	char json[2048];
-	snprintf(json, sizeof json,
-		 "{\"seed\": 1, \"duration_s\": 60, \"sources\": [{\"topic\": \"in\","
-		 " \"arrivals\": {\"workload\":"
-		 " \"spate-csv\", \"path\": \"%s\"}, \"to\": [\"f\"], \"connector\":"
-		 " {\"consumers\": \"replicas\"}, \"retention\": {\"time_s\": 20,"
-		 " \"segment_s\": 1, \"check_s\": 10}}], \"functions\": [{\"name\": \"f\","
-		 " \"service\": {\"type\": \"deterministic\", \"value\": 0, \"per_byte\": 0.01},"
-		 " \"concurrency\": 2, \"initial_replicas\": 2}], \"cluster\": {\"nodes\":"
-		 " [{\"count\": 2, \"slots\": 1}], \"failures\": {\"schedule\": [{\"node\": 0,"
-		 " \"at_s\": 8, \"down_s\": 1000}]}}}", path);
 	struct config *c;
 	char *db;
-	struct model *m = test_run_json_db(json, &c, &db);
-	unlink(path);
+	struct model *m = redelivery_run(", \"duration_s\": 60",
+					 ", \"retention\": {\"time_s\": 20,"
+					 " \"segment_s\": 1, \"check_s\": 10}", &c, &db);
 	if (!m)
 		return;
 	T_NEAR(metric(m, "e2e", "completions"), 1, 0);

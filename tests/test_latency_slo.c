@@ -285,6 +285,16 @@ static void test_budget_diamond(void)
 	fx_end(&f);
 }
 
+/* The chain a (s 0.1) -> b (s 0.5), 10/s into both, one replica each. */
+static void chain_begin(struct fx *f)
+{
+	fx_begin(f, 2, 15);
+	fx_edge(f, 0, 1);
+	f->lam[0] = f->lam[1] = 10;
+	f->s[0] = 0.1;
+	f->s[1] = 0.5;
+}
+
 /* --- rule 2: sizing ------------------------------------------------------------ */
 
 static void test_stationary_size(void)
@@ -303,11 +313,7 @@ static void test_stationary_size(void)
 	 * stationary, so every later round keeps them (theory, not theory+1).
 	 */
 	struct fx f;
-	fx_begin(&f, 2, 15);
-	fx_edge(&f, 0, 1);
-	f.lam[0] = f.lam[1] = 10;
-	f.s[0] = 0.1;
-	f.s[1] = 0.5;
+	chain_begin(&f);
 	if (fx_init(&f)) {
 		T_EQ_INT(mmc_size(10, 10, 1.0 / 3), 3);
 		T_EQ_INT(mmc_size(10, 2, 5.0 / 3), 9);
@@ -339,11 +345,7 @@ static void test_stragglers_size(void)
 {
 	for (int k = 0; k < 3; k++) {
 		struct fx f;
-		fx_begin(&f, 2, 15);
-		fx_edge(&f, 0, 1);
-		f.lam[0] = f.lam[1] = 10;
-		f.s[0] = 0.1;
-		f.s[1] = 0.5;
+		chain_begin(&f);
 		f.fn[1].slow_replicas = k == 2 ? 0 : 2;
 		f.fn[1].mean_speed = 0.8;
 		if (k == 1)
@@ -382,11 +384,7 @@ static void test_cluster_cap(void)
 {
 	for (int slots = 1; slots <= 2; slots++) {
 		struct fx f;
-		fx_begin(&f, 2, 15);
-		fx_edge(&f, 0, 1);
-		f.lam[0] = f.lam[1] = 10;
-		f.s[0] = 0.1;
-		f.s[1] = 0.5;
+		chain_begin(&f);
 		f.fn[0].node_slots = 1;
 		f.fn[1].node_slots = slots;
 		f.cl = (struct cluster_view){.nodes = 8, .nodes_up = 8,
