@@ -8,7 +8,7 @@
 #   latency_cdf  end-to-end latency CDF, the runs overlaid (log x)
 #   replicas     ready replicas per function over time with the entry
 #                arrival rate, one panel per run
-#   lag          consumer lag (summed over functions) over time, runs overlaid
+#   lag          consumer lag of the source topics over time, runs overlaid
 #   nodes        only when the runs have node_timeline rows: every node's
 #                speed relative to its class over time, straggler episodes
 #                (node_events) marked, one panel per run
@@ -24,7 +24,8 @@
 # without data is skipped with a warning), 2 on bad usage, 1 otherwise
 # (missing tool, database or run; no figure at all; gnuplot failed).
 # Messages start with $SPATE_PLOT_PROG (spate sets "spate plot"), else
-# "quicklook.sh", and name the database and the run.
+# "quicklook.sh", and name the database and the run. With QUICKLOOK_DATA
+# set, the extracted data files are copied into that directory (tests).
 
 set -euo pipefail
 
@@ -111,7 +112,8 @@ printf '%s: runs %s of %s\n' "$prog" "$runlist" "$db"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spate-quicklook.XXXXXX") ||
 	die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
+trap 'if [ -n "${QUICKLOOK_DATA:-}" ]; then mkdir -p "$QUICKLOOK_DATA" &&
+	cp "$tmp"/* "$QUICKLOOK_DATA"/ 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 
 # A gnuplot string literal: single quotes doubled, control characters
@@ -284,14 +286,24 @@ if has_table timeline && [ -s "$tmp/functions" ]; then
 	   FROM timeline t JOIN ($ridx) x ON x.run_id = t.run_id
 	   WHERE t.t IS NOT NULL AND t.function IS NOT NULL
 	   ORDER BY x.i, t.t" >"$tmp/timeline"
+	# The topics' lag from their partitions when the runs have them (a
+	# topic feeding two entry functions then counts once).
+	: >"$tmp/plag"
+	if has_table partition_timeline; then
+		q "SELECT x.i, p.t, sum(p.lag) FROM partition_timeline p
+		   JOIN ($ridx) x ON x.run_id = p.run_id WHERE p.t IS NOT NULL
+		   GROUP BY x.i, p.t" >"$tmp/plag"
+	fi
 	# steps_<run>_<fn>.tsv "t ready ready+pending"; rate_<run>.tsv "t rate"
-	# (entry functions summed); lag_<run>.tsv "t lag" (all functions summed)
-	# and lagm_<run>.tsv, its marker points. Times in minutes.
+	# (entry functions summed); lag_<run>.tsv "t lag" (the topics' lag, else
+	# all functions' summed) and lagm_<run>.tsv, its marker points. Times in
+	# minutes.
 	awk -F'\t' -v dir="$tmp" -v nrun="${#runs[@]}" -v marks="$MARKS" '
 	function gpstr(s) { gsub(/[\001-\037]/, " ", s); gsub(/\047/, "\047\047", s)
 		return "\047" s "\047" }
 	FILENAME == ARGV[1] { fi[$0] = FNR; fn[FNR] = $0; nfn = FNR; next }
 	FILENAME == ARGV[2] { ent[$0] = 1; next }
+	FILENAME == ARGV[3] { plag[$1, $2 / 60] = $3; next }
 	{
 		p = $1; f = fi[$2]; t = $3 / 60
 		if (f == "") next
@@ -300,7 +312,8 @@ if has_table timeline && [ -s "$tmp/functions" ]; then
 		k = ++ns[p, f]; st[p, f, k] = t; sr[p, f, k] = $4
 		if (!((p, t) in seen)) { seen[p, t] = 1; ts[p, ++nt[p]] = t }
 		if (($2 in ent) && $6 != "NaN") { rate[p, t] += $6; hasrate[p, t] = 1 }
-		lag[p, t] += $7
+		if ((p, t) in plag) lag[p, t] = plag[p, t]
+		else lag[p, t] += $7
 		if (tmin == "" || t < tmin) tmin = t
 		if (tmax == "" || t > tmax) tmax = t
 		if ($4 + $5 > rmax) rmax = $4 + $5
@@ -348,7 +361,7 @@ if has_table timeline && [ -s "$tmp/functions" ]; then
 		printf "FN_CHARS = %d\n", fc
 		printf "array RUN_HAS_TL[%d]\n", nrun
 		for (p = 1; p <= nrun; p++) printf "RUN_HAS_TL[%d] = %d\n", p, (p in any)
-	}' "$tmp/functions" "$tmp/entry" "$tmp/timeline" >>"$meta" && have_tl=1
+	}' "$tmp/functions" "$tmp/entry" "$tmp/plag" "$tmp/timeline" >>"$meta" && have_tl=1
 	ents=$(paste -sd' ' "$tmp/entry")
 	printf 'ENTRY_NAMES = %s\n' "$(gpstr "$ents")" >>"$meta"
 fi

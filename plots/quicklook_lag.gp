@@ -1,5 +1,5 @@
-# quicklook_lag.gp: consumer lag over time (messages waiting in the
-# partitions, summed over functions) of one or more runs, overlaid.
+# quicklook_lag.gp: consumer lag over time (records not yet committed in
+# the source topics) of one or more runs, overlaid.
 #   gnuplot -c plots/quicklook_lag.gp DATADIR OUTBASE
 # DATADIR is what plots/quicklook.sh extracts: meta.gp, lag_<i>.tsv ("t_min
 # lag" per timeline sample of run i) and lagm_<i>.tsv (marker points). A

@@ -128,6 +128,28 @@ else
 	fail "SPATE_PLOTS=copy spate plot --runs 105: status $?; stderr: $(cat "$dir/err")"
 fi
 
+# the lag figure counts a topic's lag once, from its partitions, though it
+# feeds two entry functions (whose timeline rows each carry it)
+cat >"$dir/two_entries.json" <<'EOF'
+{"duration_s": 120, "sources": [{"topic": "in", "partitions": 2,
+  "arrivals": {"workload": "poisson", "rate": 4}, "to": ["a", "b"]}],
+ "functions": [{"name": "a", "service": 1, "initial_replicas": 2},
+               {"name": "b", "service": 1, "initial_replicas": 2}]}
+EOF
+if "$spate" run "$dir/two_entries.json" --db "$dir/two.db" --quiet >/dev/null 2>"$dir/err" &&
+   QUICKLOOK_DATA=$dir/qdata "$spate" plot "$dir/two.db" --out "$dir/lagtopic" >"$dir/out" 2>"$dir/err"; then
+	want=$(sqlite3 "$dir/two.db" "SELECT sum(lag) FROM partition_timeline")
+	fnsum=$(sqlite3 "$dir/two.db" "SELECT sum(lag) FROM timeline")
+	got=$(awk '{ s += $2 } END { print s + 0 }' "$dir/qdata/lag_1.tsv")
+	if [ "$got" = "$want" ] && [ "$fnsum" = "$((2 * want))" ] && [ "$want" -gt 0 ]; then
+		ok "lag figure: the topic's lag once ($want), not per entry function ($fnsum)"
+	else
+		fail "lag figure: summed $got, partitions $want, functions $fnsum"
+	fi
+else
+	fail "two entry functions: status $?; stderr: $(cat "$dir/err")"
+fi
+
 expect 1 "no run 999 in $db" "$db" --out "$dir/x" --runs 1,999
 expect 1 "no such database: $dir/none.db" "$dir/none.db" --out "$dir/x"
 SPATE_PLOTS=$dir/nowhere; export SPATE_PLOTS
