@@ -230,9 +230,15 @@ static int azure_llm_next(void *state, struct arrival *a, struct err *e)
 		snprintf(s->prev_text, sizeof s->prev_text, "%s", f[F_TS]);
 		double size = s->size_kind == SIZE_CONTEXT ? ctx :
 			      s->size_kind == SIZE_GENERATED ? gen : ctx + gen;
+		/* within 9e6 s (whole nanoseconds exact in a double), one
+		 * correctly rounded division: sec + ns * 1e-9 is 1 ulp off
+		 * for some rows */
+		int64_t dsec = ts.sec - s->origin.sec;
+		int64_t dns = ts.ns - s->origin.ns;
 		*a = (struct arrival){
-			.t = (double)(ts.sec - s->origin.sec) +
-			     (double)(ts.ns - s->origin.ns) * 1e-9,
+			.t = dsec < 9000000 && dsec > -9000000
+				? (double)(dsec * 1000000000 + dns) / 1e9
+				: (double)dsec + (double)dns * 1e-9,
 			.size = size,
 		};
 		return 1;
