@@ -2177,6 +2177,23 @@ static int get_dist(struct ld *L, const cJSON *obj, const char *key, double def,
 	return put(L, res, key, canon);
 }
 
+struct dist *config_dist_text(const char *text, const char *where, struct err *e)
+{
+	struct ld L = {.name = where, .resolve = 1, .e = e};
+	const char *end = NULL;
+	cJSON *it = cJSON_ParseWithOpts(text, &end, 1);
+	if (!it) {
+		err_set(e, ERR_INPUT, "%s: not a distribution (a number, or a JSON "
+			"object with \"type\"): '%.80s'", where, text);
+		return NULL;
+	}
+	cJSON *canon = NULL;
+	struct dist *d = parse_dist(&L, it, &canon);
+	cJSON_Delete(canon);
+	cJSON_Delete(it);
+	return d;
+}
+
 static int load_nodes(struct ld *L, const cJSON *nodes, cJSON *res)
 {
 	static const char *const keys[] = {"class", "count", "slots", "memory_mb",

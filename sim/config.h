@@ -249,6 +249,13 @@ void config_free(struct config *c);
 int config_syntax_error(const char *name, const char *text, const char *where,
 			struct err *e);
 
+/* A distribution from its JSON text, exactly as a config gives one (a bare
+ * number, or an object with "type"); `where` names it in messages ("NAME:
+ * PATH: ..."), relative sample files resolve against the current
+ * directory. NULL and e (ERR_INPUT) when the text is not one. The caller
+ * frees it with dist_free. */
+struct dist *config_dist_text(const char *text, const char *where, struct err *e);
+
 /* Index of the function called name, or -1. */
 int config_function_index(const struct config *c, const char *name);
 

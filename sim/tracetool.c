@@ -29,6 +29,7 @@
  */
 #include "tracetool.h"
 
+#include "config.h"
 #include "dist.h"
 #include "err.h"
 #include "linereader.h"
@@ -203,22 +204,14 @@ static void free_vals(const struct workload *w, union param_val *v)
 	free(v);
 }
 
-/* A DIST value from text: only a plain number (deterministic) is known
- * here. */
+/* A DIST value from text, written as in a config: a number or a JSON
+ * object ('{"type": "exponential", "mean": 2}'). */
 static struct dist *dist_from_text(const char *fmt, const struct param_def *d,
 				   const char *text, struct err *e)
 {
-	if (!is_number(text)) {
-		err_set(e, ERR_INPUT, "%s: param %s is a distribution: only a plain "
-			"number (a deterministic value) can be given here, got '%s'",
-			fmt, d->name, text);
-		return NULL;
-	}
-	struct err de = { 0 };
-	struct dist *dist = dist_new_deterministic(strtod(text, NULL), &de);
-	if (!dist)
-		err_set(e, ERR_INPUT, "%s: param %s: %s", fmt, d->name, de.msg);
-	return dist;
+	char where[160];
+	snprintf(where, sizeof where, "%s: param %s", fmt, d->name);
+	return config_dist_text(text, where, e);
 }
 
 static int set_default(const struct workload *w, size_t i, union param_val *v,
@@ -242,11 +235,8 @@ static int set_default(const struct workload *w, size_t i, union param_val *v,
 	case PARAM_DIST:
 		if (!d->def_str)
 			return err_set(e, ERR_INPUT, "%s: param %s is required: give "
-				       "--param %s=NUMBER", w->name, d->name, d->name);
-		if (!is_number(d->def_str))
-			return err_set(e, ERR_INTERNAL, "%s: param %s: default '%s' is "
-				       "not a plain number; only those can be built "
-				       "here", w->name, d->name, d->def_str);
+				       "--param %s=NUMBER or a JSON distribution",
+				       w->name, d->name, d->name);
 		return (v->dist = dist_from_text(w->name, d, d->def_str, e)) ? 0 : -1;
 	case PARAM_STRV:
 		break;

@@ -769,6 +769,38 @@ static void test_bad_catalogue(void)
 	T_TRUE(NBAD >= 30, "only %d bad cases", (int)NBAD);
 }
 
+/* A distribution from its text alone, as the trace tool's --param reads
+ * one: a number, an object; bad ones name the place and the path. */
+static void test_dist_text(void)
+{
+	struct err e = {0};
+	struct dist *d = config_dist_text("2.5", "w: param x", &e);
+	T_TRUE(d != NULL, "%s", e.msg);
+	if (d)
+		T_NEAR(dist_mean(d, 0), 2.5, 0);
+	dist_free(d);
+	d = config_dist_text("{\"type\": \"gamma\", \"shape\": 2, \"scale\": 3,"
+			     " \"per_byte\": 0.5}", "w: param x", &e);
+	T_TRUE(d != NULL, "%s", e.msg);
+	if (d)
+		T_NEAR(dist_mean(d, 10), 6 + 5, 1e-12);
+	dist_free(d);
+	static const struct { const char *text, *msg; } bad[] = {
+		{"abc", "w: param x: not a distribution (a number, or a JSON object"},
+		{"{\"type\": \"expo\"}", "w: param x: "},
+		{"-1", "w: param x: "},
+		{"{\"type\": \"exponential\", \"mean\": 1} x", "not a distribution"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		e = (struct err){0};
+		d = config_dist_text(bad[i].text, "w: param x", &e);
+		T_TRUE(d == NULL, "'%s' was accepted", bad[i].text);
+		dist_free(d);
+		T_EQ_INT(e.code, ERR_INPUT);
+		T_STR_CONTAINS(e.msg, bad[i].msg);
+	}
+}
+
 int test_config_register(void)
 {
 	CU_pSuite s = CU_add_suite("config", NULL, NULL);
@@ -779,7 +811,8 @@ int test_config_register(void)
 	    !CU_add_test(s, "--set overrides", test_overrides) ||
 	    !CU_add_test(s, "resolved JSON round trip", test_roundtrip) ||
 	    !CU_add_test(s, "inline error messages", test_inline_errors) ||
-	    !CU_add_test(s, "bad-config catalogue", test_bad_catalogue))
+	    !CU_add_test(s, "bad-config catalogue", test_bad_catalogue) ||
+	    !CU_add_test(s, "a distribution from its text", test_dist_text))
 		return -1;
 	return 0;
 }
