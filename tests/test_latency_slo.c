@@ -1349,8 +1349,12 @@ static void test_model_stragglers(void)
 	 * mean speed near 0.85, so up to 1/0.85 of the count without */
 	T_TRUE(reps[1] > reps[2] * 1.06 && reps[1] < reps[2] * 1.25,
 	       "replicas: %.3f with rule 8, %.3f without", reps[1], reps[2]);
-	/* and with them the clean cluster's latency, which it lacks without */
-	T_TRUE(p95[1] < p95[0] * 1.03, "p95 %.4f with rule 8, %.4f clean",
+	/* and with them most of the way back to the clean cluster's latency
+	 * (measured: 2.9% above it with rule 8, 6.0% without; 3 seeds: 3.3%
+	 * and 7.5%) */
+	T_TRUE(p95[1] < p95[2] * 0.985, "p95 %.4f with rule 8, %.4f without",
+	       p95[1], p95[2]);
+	T_TRUE(p95[1] < p95[0] * 1.05, "p95 %.4f with rule 8, %.4f clean",
 	       p95[1], p95[0]);
 	T_TRUE(viol[1] < viol[2] - 0.003,
 	       "violations %.4f with rule 8, %.4f without", viol[1], viol[2]);
