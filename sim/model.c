@@ -3446,6 +3446,18 @@ static void summarize(struct model *m)
 			row(m, s, "redeliveries", redel);
 			row(m, s, "duplicates", dups);
 		}
+		int kept = 0;   /* fed by a topic with retention */
+		double expired = 0;
+		for (int k = 0; k < m->nsrc; k++) {
+			const struct source *sr = &m->src[k];
+			for (int t = 0; sr->cfg->retention && t < sr->cfg->ntargets; t++)
+				if (sr->cfg->targets[t] == i) {
+					kept = 1;
+					expired += (double)sr->expired;
+				}
+		}
+		if (kept)
+			row(m, s, "expired", expired);
 		if (f->svc) {
 			row(m, s, "speculations", (double)f->speculations);
 			row(m, s, "spec_wins", (double)f->spec_wins);

@@ -421,6 +421,7 @@ static void test_retention(void)
 		T_NEAR(model_metric(m, "e2e", "arrivals"), 100, 0);
 		T_NEAR(model_metric(m, "e2e", "completions"), cases[k].completions, 0);
 		T_NEAR(model_metric(m, "e2e", "expired"), cases[k].expired, 0);
+		T_NEAR(model_metric(m, "f", "expired"), cases[k].expired, 0);
 		T_NEAR(model_metric(m, "e2e", "in_flight_end"), cases[k].in_flight, 0);
 		T_NEAR(model_now(m), cases[k].t_end, 1e-9);
 		model_free(m);
