@@ -49,5 +49,8 @@ int evq_first_before(const struct evq *q, double t, uint64_t seq);
 size_t evq_len(const struct evq *q);
 /* Time of the earliest event, INFINITY when empty. */
 double evq_peek_time(const struct evq *q);
+/* The earliest event's payload, NULL when empty; valid until the next push
+ * or pop. For a caller to prefetch what the next event will touch. */
+const struct ev *evq_peek(const struct evq *q);
 
 #endif
